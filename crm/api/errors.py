@@ -1,0 +1,79 @@
+"""One error format for the whole API.
+
+Every error answers ``{"status": 400, "code": "invalid", "detail": "…", "fields": {…}}``;
+``fields`` maps a field name (``non_field_errors`` for the whole object) to its messages.
+Validation errors raised by services (Django's ``ValidationError``) and their
+``PermissionDenied`` get the same shape as DRF's own.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _django_to_drf(exc: Exception) -> Exception:
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = {
+                (k if k != "__all__" else "non_field_errors"): [str(m) for e in v for m in e]
+                for k, v in exc.error_dict.items()
+            }
+        else:
+            detail = {"non_field_errors": [str(m) for m in exc.messages]}
+        return serializers.ValidationError(detail)
+    return exc
+
+
+def _flatten(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub, msgs in _flatten(value).items():
+                    out[f"{key}.{sub}"] = msgs
+            elif isinstance(value, list):
+                out[key] = [str(v) for v in value if not isinstance(v, dict)]
+                for i, item in enumerate(value):
+                    if isinstance(item, dict):
+                        for sub, msgs in _flatten(item).items():
+                            out[f"{key}.{i}.{sub}"] = msgs
+            else:
+                out[key] = [str(value)]
+        return out
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(v) for v in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def exception_handler(exc, context):
+    exc = _django_to_drf(exc)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = {
+            "status": response.status_code,
+            "code": "invalid",
+            "detail": _("Some fields are not valid."),
+            "fields": _flatten(exc.detail),
+        }
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        body = {
+            "status": response.status_code,
+            "code": codes if isinstance(codes, str) else "error",
+            "detail": str(detail),
+            "fields": {},
+        }
+    response.data = body
+    return response

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import Notification, Task, Team, User
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        user = authenticate(
+            self.context["request"], username=attrs["email"], password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Wrong e-mail or password.")]}, code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "head", "visibility"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(source="get_full_name", read_only=True)
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "team",
+            "availability",
+            "language",
+            "time_zone",
+            "roles",
+        ]
+        read_only_fields = ["id", "email", "team", "roles"]
+
+    def get_roles(self, obj: User) -> list[str]:
+        return sorted(g.name for g in obj.groups.all())
+
+
+class MeSerializer(UserSerializer):
+    pass
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False
+    )
+    subject_type = serializers.SerializerMethodField()
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "title",
+            "description",
+            "assignee",
+            "created_by",
+            "due_at",
+            "remind_at",
+            "reminded_at",
+            "priority",
+            "status",
+            "completed_at",
+            "subject_type",
+            "object_id",
+            "is_overdue",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "created_by",
+            "reminded_at",
+            "status",
+            "completed_at",
+            "object_id",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_subject_type(self, obj: Task) -> str | None:
+        ct = obj.content_type
+        return f"{ct.app_label}.{ct.model}" if ct else None
+
+
+class TaskStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Task.Status.choices)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+
+class NotificationReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)

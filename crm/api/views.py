@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..models import Role, Task, Team, User
+from .serializers import (
+    MeSerializer,
+    NotificationReadSerializer,
+    NotificationSerializer,
+    TaskSerializer,
+    TaskStatusSerializer,
+    TeamSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+)
+
+
+class TokenObtainView(APIView):
+    """Exchange an e-mail and password for an API token (`Authorization: Token <key>`)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = User.objects.prefetch_related("groups").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)
+
+    @extend_schema(request=MeSerializer, responses=MeSerializer)
+    def patch(self, request):
+        serializer = MeSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)
+
+
+class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = UserSerializer
+    filterset_fields = ["team", "availability", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    ordering_fields = ["id", "email", "last_name"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if user.has_role(Role.ADMIN, Role.HEAD, Role.SUPERVISOR):
+            qs = User.objects.all()
+        else:
+            qs = selectors.users_assignable_by(user)
+        return qs.select_related("team").prefetch_related("groups")
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = TeamSerializer
+    queryset = Team.objects.all()
+    search_fields = ["name"]
+    ordering_fields = ["id", "name"]
+
+
+class TaskFilter(django_filters.FilterSet):
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
+    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = Task
+        fields = ["status", "priority", "assignee", "created_by", "object_id"]
+
+    def filter_overdue(self, queryset, name, value):
+        from django.utils import timezone
+
+        if value:
+            return queryset.filter(status=Task.Status.OPEN, due_at__lt=timezone.now())
+        return queryset
+
+
+class TaskViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Tasks the user may see; writes go through the task services."""
+
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["id", "due_at", "priority", "created_at"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        return selectors.tasks_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.task_create(actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.task_update(
+            actor=self.request.user, task=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(request=TaskStatusSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        """Mark the task done, cancelled or open again."""
+        task = self.get_object()
+        body = TaskStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.task_set_status(actor=request.user, task=task, status=body.validated_data["status"])
+        return Response(TaskSerializer(task).data)
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+    filterset_fields = ["kind"]
+    ordering_fields = ["id", "created_at"]
+
+    def get_queryset(self):
+        qs = selectors.notifications_for(self.request.user)
+        unread = self.request.query_params.get("unread")
+        if unread in ("1", "true", "True"):
+            qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    @extend_schema(
+        request=NotificationReadSerializer,
+        responses={200: OpenApiResponse(description="How many were marked read")},
+    )
+    @action(detail=False, methods=["post"])
+    def read(self, request):
+        """Mark the given notifications (all when `ids` is absent) as read."""
+        body = NotificationReadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        count = services.notifications_mark_read(
+            user=request.user, ids=body.validated_data.get("ids")
+        )
+        return Response({"marked": count}, status=status.HTTP_200_OK)
+
+

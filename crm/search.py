@@ -1,0 +1,58 @@
+"""The global search box: a registry that each app adds its own search to.
+
+A provider is ``fn(user, query) -> SearchGroup | None``; it must scope results to what the
+user may see (use the app's selector) and answer with a bounded number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass
+class SearchHit:
+    title: str
+    url: str
+    subtitle: str = ""
+
+
+@dataclass
+class SearchGroup:
+    label: str
+    hits: list[SearchHit] = field(default_factory=list)
+
+
+Provider = Callable[[object, str], SearchGroup | None]
+_PROVIDERS: dict[str, Provider] = {}
+
+
+def search_register(key: str, provider: Provider) -> None:
+    _PROVIDERS[key] = provider
+
+
+def search_all(user, query: str) -> list[SearchGroup]:
+    groups = []
+    for provider in _PROVIDERS.values():
+        group = provider(user, query)
+        if group is not None and group.hits:
+            groups.append(group)
+    return groups
+
+
+def _search_tasks(user, query: str) -> SearchGroup:
+    from .selectors import tasks_visible_to
+
+    tasks = tasks_visible_to(user).filter(title__icontains=query).order_by("-due_at")[:10]
+    return SearchGroup(
+        label=str(_("Tasks")),
+        hits=[
+            SearchHit(title=t.title, url=t.get_absolute_url(), subtitle=str(t.assignee))
+            for t in tasks
+        ],
+    )
+
+
+search_register("tasks", _search_tasks)

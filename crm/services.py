@@ -1,0 +1,300 @@
+"""The verbs of the shared core: tasks and reminders, notifications, the access log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .models import AccessLog, Notification, Role, Task, User
+from .selectors import users_assignable_by
+
+logger = logging.getLogger(__name__)
+
+TASK_EDITABLE_FIELDS = ("title", "description", "assignee", "due_at", "remind_at", "priority")
+
+
+# --- tasks ---------------------------------------------------------------------------------
+
+
+def _task_validate(task: Task) -> None:
+    errors: dict[str, list[str]] = {}
+    if not (task.title or "").strip():
+        errors["title"] = [_("Give the task a title.")]
+    if task.remind_at and task.due_at and task.remind_at > task.due_at:
+        errors["remind_at"] = [_("The reminder must not be later than the due time.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_can_assign(actor: User, assignee: User) -> None:
+    if not users_assignable_by(actor).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": [_("You cannot give tasks to this person.")]})
+
+
+def task_create(
+    *,
+    actor: User,
+    title: str,
+    due_at: dt.datetime,
+    assignee: User | None = None,
+    description: str = "",
+    remind_at: dt.datetime | None = None,
+    priority: int = Task.Priority.NORMAL,
+    subject: models.Model | None = None,
+) -> Task:
+    assignee = assignee or actor
+    task = Task(
+        title=(title or "").strip(),
+        description=description,
+        assignee=assignee,
+        created_by=actor,
+        due_at=due_at,
+        remind_at=remind_at,
+        priority=priority,
+    )
+    if subject is not None:
+        task.content_type = ContentType.objects.get_for_model(subject)
+        task.object_id = str(subject.pk)
+    _task_validate(task)
+    if assignee.pk != actor.pk:
+        _check_can_assign(actor, assignee)
+    with transaction.atomic():
+        task.save()
+        if assignee.pk != actor.pk:
+            notification_create(
+                recipient=assignee,
+                kind="task-assigned",
+                title=_("New task: %(title)s") % {"title": task.title},
+                url=task.get_absolute_url(),
+                dedupe_key=f"task-assigned:{task.pk}:{assignee.pk}",
+            )
+    return task
+
+
+def _check_can_edit(actor: User, task: Task) -> None:
+    from .selectors import tasks_visible_to
+
+    if not tasks_visible_to(actor).filter(pk=task.pk).exists():
+        raise PermissionDenied(_("You cannot change this task."))
+
+
+def task_update(*, actor: User, task: Task, **changes: Any) -> Task:
+    unknown = set(changes) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    _check_can_edit(actor, task)
+    old_remind_at, old_assignee_id = task.remind_at, task.assignee_id
+    for field, value in changes.items():
+        setattr(task, field, value.strip() if field == "title" else value)
+    _task_validate(task)
+    if task.assignee_id != old_assignee_id and task.assignee_id != actor.pk:
+        _check_can_assign(actor, task.assignee)
+    if task.remind_at != old_remind_at:
+        task.reminded_at = None  # a moved reminder is a new reminder
+    task.save()
+    return task
+
+
+def task_set_status(*, actor: User, task: Task, status: str) -> Task:
+    if status not in Task.Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    _check_can_edit(actor, task)
+    task.status = status
+    task.completed_at = timezone.now() if status == Task.Status.DONE else None
+    task.save(update_fields=["status", "completed_at", "updated_at"])
+    return task
+
+
+def reminders_send_due(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Turn every due reminder into one notification and one e-mail.
+
+    Exactly once, even when two beat ticks or two workers run this at the same moment: the
+    rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked ``reminded_at`` in the
+    same transaction, and the notification's unique (recipient, event key) turns any retry into a
+    no-op. The e-mails start only after commit.
+    """
+    now = now or timezone.now()
+    sent = 0
+    while True:
+        with transaction.atomic():
+            tasks = list(
+                Task.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=Task.Status.OPEN, reminded_at__isnull=True, remind_at__lte=now)
+                .select_related("assignee")
+                .order_by("remind_at", "id")[:batch_size]
+            )
+            for task in tasks:
+                task.reminded_at = now
+                with translation.override(task.assignee.language):
+                    notification_create(
+                        recipient=task.assignee,
+                        kind="task-reminder",
+                        title=_("Reminder: %(title)s") % {"title": task.title},
+                        body=_("Due %(due)s")
+                        % {"due": timezone.localtime(task.due_at).strftime("%d.%m.%Y %H:%M")},
+                        url=task.get_absolute_url(),
+                        dedupe_key=f"task-reminder:{task.pk}:{task.remind_at.isoformat()}",
+                        email=True,
+                    )
+            Task.objects.bulk_update(tasks, ["reminded_at"])
+        sent += len(tasks)
+        if len(tasks) < batch_size:
+            return sent
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def notification_create(
+    *,
+    recipient: User,
+    title: str,
+    dedupe_key: str,
+    kind: str = "info",
+    body: str = "",
+    url: str = "",
+    email: bool = False,
+) -> Notification | None:
+    """Create the notification once per (recipient, event); None when it already exists."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                title=title[:255],
+                body=body,
+                url=url,
+                dedupe_key=dedupe_key,
+                email_state=(
+                    Notification.EmailState.PENDING if email else Notification.EmailState.NONE
+                ),
+            )
+    except IntegrityError:
+        return None
+    if email:
+        from .tasks import send_notification_email
+
+        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+    return notification
+
+
+def notification_send_email(*, notification_id: int) -> bool:
+    """Send the e-mail of one notification at most once; True when this call sent it."""
+    # The conditional UPDATE is the claim: of two workers handed the same id, one wins.
+    claimed = Notification.objects.filter(
+        pk=notification_id, email_state=Notification.EmailState.PENDING
+    ).update(email_state=Notification.EmailState.SENDING)
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    recipient = notification.recipient
+    try:
+        with translation.override(recipient.language):
+            context = {"notification": notification, "user": recipient, "site_url": settings.SITE_URL}
+            message = EmailMultiAlternatives(
+                subject=notification.title,
+                body=render_to_string("crm/email/notification.txt", context),
+                to=[recipient.email],
+            )
+            message.attach_alternative(
+                render_to_string("crm/email/notification.html", context), "text/html"
+            )
+            message.send()
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(
+            email_state=Notification.EmailState.PENDING
+        )
+        raise
+    Notification.objects.filter(pk=notification_id).update(
+        email_state=Notification.EmailState.SENT, emailed_at=timezone.now()
+    )
+    return True
+
+
+def notifications_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+    """Re-enqueue e-mails whose job was lost (broker down at commit time)."""
+    from .tasks import send_notification_email
+
+    ids = list(
+        Notification.objects.filter(
+            email_state=Notification.EmailState.PENDING, created_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        send_notification_email.delay(pk)
+    return len(ids)
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+# --- access log ----------------------------------------------------------------------------
+
+
+def access_record(
+    *,
+    user: User,
+    action: str,
+    obj: models.Model | None = None,
+    model: type[models.Model] | None = None,
+    record_count: int = 1,
+    query: str = "",
+    ip_address: str | None = None,
+) -> AccessLog:
+    """Write who viewed, searched or exported what; raise a mass-viewing alert when due."""
+    model = model or (type(obj) if obj is not None else None)
+    entry = AccessLog.objects.create(
+        user=user,
+        action=action,
+        content_type=ContentType.objects.get_for_model(model) if model else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:255] if obj is not None else "",
+        record_count=record_count,
+        query=query[:500],
+        ip_address=ip_address,
+    )
+    if action == AccessLog.Action.VIEW:
+        _access_alert_if_mass_viewing(user=user, now=entry.at)
+    return entry
+
+
+def _access_alert_if_mass_viewing(*, user: User, now: dt.datetime) -> None:
+    threshold = settings.ACCESS_ALERT_THRESHOLD_PER_HOUR
+    distinct_viewed = (
+        AccessLog.objects.filter(user=user, action=AccessLog.Action.VIEW, at__gt=now - dt.timedelta(hours=1))
+        .values("content_type_id", "object_id")
+        .distinct()
+        .count()
+    )
+    if distinct_viewed <= threshold:
+        return
+    admins = User.objects.filter(is_active=True).filter(
+        models.Q(is_superuser=True) | models.Q(groups__name=Role.ADMIN)
+    ).distinct()
+    for admin in admins:
+        with translation.override(admin.language):
+            notification_create(
+                recipient=admin,
+                kind="security-alert",
+                title=_("%(user)s opened %(count)s records within an hour")
+                % {"user": user, "count": distinct_viewed},
+                body=_("More than %(threshold)s distinct records per hour may mean the client base is being copied.")
+                % {"threshold": threshold},
+                url=f"/admin/crm/accesslog/?user__id__exact={user.pk}",
+                dedupe_key=f"mass-view:{user.pk}:{now:%Y%m%d%H}",
+                email=True,
+            )

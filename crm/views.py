@@ -1,0 +1,337 @@
+"""Staff UI of the shared core: home, tasks, notifications, settings, search, health."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .forms import AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
+from .models import Role, Task
+from .search import search_all
+
+AREAS = {
+    "contacts": _("Contacts"),
+    "deals": _("Deals"),
+    "tickets": _("Tickets"),
+    "knowledgebase": _("Knowledge base"),
+    "marketing": _("Marketing"),
+    "reports": _("Reports"),
+}
+
+
+def _form_errors_into(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    agenda = selectors.tasks_agenda(request.user)
+    notifications = list(selectors.notifications_for(request.user)[:5])
+    return render(
+        request,
+        "crm/home.html",
+        {
+            "agenda": agenda,
+            "notifications": notifications,
+            "availability_form": AvailabilityForm(initial={"availability": request.user.availability}),
+        },
+    )
+
+
+@login_required
+def area_coming(request: HttpRequest, area: str) -> HttpResponse:
+    if area not in AREAS:
+        raise Http404
+    return render(request, "crm/area_coming.html", {"area": area, "area_label": _(str(AREAS[area]))})
+
+
+# --- tasks ---------------------------------------------------------------------------------
+
+
+def _task_from_form(request, form: TaskForm, task: Task | None = None) -> Task | None:
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        if task is None:
+            return services.task_create(
+                actor=request.user,
+                title=data["title"],
+                description=data.get("description") or "",
+                assignee=data.get("assignee"),
+                due_at=data["due_at"],
+                remind_at=data.get("remind_at"),
+                priority=data.get("priority") or Task.Priority.NORMAL,
+            )
+        return services.task_update(
+            actor=request.user,
+            task=task,
+            title=data["title"],
+            description=data.get("description") or "",
+            assignee=data.get("assignee") or request.user,
+            due_at=data["due_at"],
+            remind_at=data.get("remind_at"),
+            priority=data.get("priority") or Task.Priority.NORMAL,
+        )
+    except ValidationError as exc:
+        _form_errors_into(form, exc)
+        return None
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    assignees = selectors.users_assignable_by(request.user)
+    if request.method == "POST":
+        form = TaskForm(request.POST, assignees=assignees)
+        task = _task_from_form(request, form)
+        if task is not None:
+            messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})
+            return redirect("task-list")
+        status = 400
+    else:
+        default_due = timezone.localtime().replace(hour=18, minute=0, second=0, microsecond=0)
+        if default_due < timezone.localtime():
+            default_due += timezone.timedelta(days=1)
+        form = TaskForm(assignees=assignees, initial={"due_at": default_due})
+        status = 200
+    return render(
+        request,
+        "crm/tasks/list.html",
+        {"agenda": selectors.tasks_agenda(request.user), "form": form},
+        status=status,
+    )
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
+    assignees = selectors.users_assignable_by(request.user)
+    status = 200
+    if request.method == "POST":
+        form = TaskForm(request.POST, instance=task, assignees=assignees)
+        # The form is bound to a copy so that a rejected edit leaves the shown task untouched.
+        if _task_from_form(request, form, task=Task.objects.get(pk=task.pk)) is not None:
+            messages.success(request, _("Task saved."))
+            return redirect("task-detail", pk=task.pk)
+        status = 400
+    else:
+        form = TaskForm(instance=task, assignees=assignees)
+    history = task.events.order_by("-pgh_created_at")[:20] if hasattr(task, "events") else []
+    return render(
+        request, "crm/tasks/detail.html", {"task": task, "form": form, "history": history}, status=status
+    )
+
+
+@login_required
+@require_POST
+def task_status(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
+    try:
+        services.task_set_status(actor=request.user, task=task, status=request.POST.get("status", ""))
+    except ValidationError as exc:
+        return HttpResponse("; ".join(exc.messages), status=400)
+    if request.htmx:
+        return render(request, "crm/tasks/_row.html", {"task": task, "just_changed": True})
+    return redirect(request.POST.get("next") or "task-list")
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "crm/notifications/_bell.html",
+        {
+            "unread_count": selectors.notifications_unread_count(request.user),
+            "latest": list(selectors.notifications_for(request.user)[:8]),
+        },
+    )
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    items = list(selectors.notifications_for(request.user)[:100])
+    return render(request, "crm/notifications/list.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    ids = request.POST.getlist("id")
+    try:
+        parsed = [int(i) for i in ids] if ids else None
+    except ValueError:
+        return HttpResponse(_("Bad notification id."), status=400)
+    services.notifications_mark_read(user=request.user, ids=parsed)
+    if request.htmx:
+        return notification_bell(request)
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect("notification-list")
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+@login_required
+def settings_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=user)
+        hours = WorkingHoursFormSet(request.POST, instance=user)
+        if form.is_valid() and hours.is_valid():
+            form.save()
+            hours.save()
+            messages.success(request, _("Settings saved."))
+            response = redirect("settings")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)
+            return response
+        status = 400
+    else:
+        form = ProfileForm(instance=user)
+        hours = WorkingHoursFormSet(instance=user)
+        status = 200
+    return render(request, "crm/settings.html", {"form": form, "hours": hours}, status=status)
+
+
+@login_required
+@require_POST
+def availability_set(request: HttpRequest) -> HttpResponse:
+    form = AvailabilityForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Unknown availability."), status=400)
+    request.user.availability = form.cleaned_data["availability"]
+    request.user.save(update_fields=["availability"])
+    if request.htmx:
+        return render(request, "crm/_availability.html", {"availability_form": form})
+    return redirect(request.POST.get("next") or "home")
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the UI language; for a signed-in user it also becomes their saved language."""
+    code = request.POST.get("language", "")
+    if code not in dict(settings.LANGUAGES):
+        return HttpResponse(_("Unknown language."), status=400)
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    if request.user.is_authenticated and request.user.language != code:
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    translation.activate(code)
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax"
+    )
+    return response
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    groups = search_all(request.user, query) if query else []
+    template = "crm/search/_results.html" if request.htmx else "crm/search/page.html"
+    return render(request, template, {"query": query, "groups": groups})
+
+
+# --- demo mail sink ------------------------------------------------------------------------
+
+
+def _is_admin(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
+@login_required
+@user_passes_test(_is_admin)
+def mail_sink(request: HttpRequest) -> HttpResponse:
+    folder = Path(settings.MAIL_SINK_DIR)
+    files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.is_dir() else []
+    mails = []
+    for path in files:
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = msg.get_body(preferencelist=("plain", "html"))
+        mails.append(
+            {
+                "name": path.name,
+                "subject": msg["subject"],
+                "to": msg["to"],
+                "from": msg["from"],
+                "date": msg["date"],
+                "body": body.get_content() if body is not None else "",
+            }
+        )
+    return render(request, "crm/mail_sink.html", {"mails": mails, "folder": folder})
+
+
+# --- health and errors ---------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    import datetime as dt
+
+    from django.core.cache import cache
+
+    from .tasks import HEARTBEAT_KEY
+
+    checks: dict[str, dict] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = {"ok": True}
+    except Exception as exc:  # report, never crash: this page is for monitoring
+        checks["database"] = {"ok": False, "error": exc.__class__.__name__}
+    heartbeat = None
+    try:
+        cache.set("crm:healthz", "1", timeout=10)
+        heartbeat = cache.get(HEARTBEAT_KEY)
+        checks["redis"] = {"ok": cache.get("crm:healthz") == "1"}
+    except Exception as exc:
+        checks["redis"] = {"ok": False, "error": exc.__class__.__name__}
+    worker = {"ok": False, "last_heartbeat": heartbeat}
+    if heartbeat:
+        age = (timezone.now() - dt.datetime.fromisoformat(heartbeat)).total_seconds()
+        worker.update(ok=age <= settings.WORKER_HEARTBEAT_MAX_AGE, age_seconds=round(age, 1))
+    checks["worker"] = worker
+    healthy = all(c["ok"] for c in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
+
