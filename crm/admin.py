@@ -1,0 +1,139 @@
+import pghistory.admin  # noqa: F401  (registers the audit events browser)
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccessLog, DemoDataset, Notification, Task, Team, User, WorkingHours
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+    max_num = 7
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "get_full_name", "team", "availability", "language", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "availability", "team", "groups", "language"]
+    search_fields = ["email", "first_name", "last_name", "phone"]
+    list_select_related = ["team"]
+    inlines = [WorkingHoursInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "phone", "language", "time_zone")}),
+        (_("Work"), {"fields": ("team", "availability")}),
+        (
+            _("Roles and permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "groups", "team")}),
+    )
+    filter_horizontal = ["groups", "user_permissions"]
+
+    @admin.display(description=_("name"))
+    def get_full_name(self, obj):
+        return obj.get_full_name()
+
+
+class MemberInline(admin.TabularInline):
+    model = User
+    fields = ["email", "first_name", "last_name", "availability"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "head", "visibility", "created_at"]
+    list_filter = ["visibility"]
+    search_fields = ["name", "head__email"]
+    list_select_related = ["head"]
+    autocomplete_fields = ["head"]
+    inlines = [MemberInline]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ["user", "weekday", "starts_at", "ends_at"]
+    list_filter = ["weekday"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "assignee", "status", "priority", "due_at", "remind_at", "reminded_at"]
+    list_filter = ["status", "priority", "due_at"]
+    search_fields = ["title", "description", "assignee__email"]
+    list_select_related = ["assignee"]
+    date_hierarchy = "due_at"
+    autocomplete_fields = ["assignee", "created_by"]
+    readonly_fields = ["reminded_at", "completed_at", "created_at", "updated_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "kind", "created_at", "read_at", "email_state"]
+    list_filter = ["kind", "email_state", "created_at"]
+    search_fields = ["title", "recipient__email", "dedupe_key"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["recipient"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "content_type", "object_repr", "record_count", "ip_address"]
+    list_filter = ["action", "content_type", "at"]
+    search_fields = ["user__email", "object_repr", "object_id", "query"]
+    list_select_related = ["user", "content_type"]
+    date_hierarchy = "at"
+
+    # The trail is evidence: nobody edits or deletes it from the admin.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DemoDataset)
+class DemoDatasetAdmin(admin.ModelAdmin):
+    list_display = ["name", "loaded_at"]
+    search_fields = ["name"]
+
+
+class EventAdmin(admin.ModelAdmin):
+    """Change history recorded by database triggers: read-only evidence."""
+
+    list_display = ["pgh_created_at", "pgh_label", "pgh_obj", "pgh_context"]
+    list_filter = ["pgh_label", "pgh_created_at"]
+    date_hierarchy = "pgh_created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(Task.pgh_event_model, EventAdmin)
+admin.site.register(User.pgh_event_model, EventAdmin)
+
+admin.site.site_header = _("Operational CRM administration")
+admin.site.site_title = _("CRM admin")
