@@ -15,7 +15,15 @@ class WorkingHoursInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "get_full_name", "team", "availability", "language", "is_active", "is_staff"]
+    list_display = [
+        "email",
+        "get_full_name",
+        "team",
+        "availability",
+        "language",
+        "is_active",
+        "is_staff",
+    ]
     list_filter = ["is_active", "is_staff", "availability", "team", "groups", "language"]
     search_fields = ["email", "first_name", "last_name", "phone"]
     list_select_related = ["team"]
@@ -31,7 +39,10 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "groups", "team")}),
+        (
+            None,
+            {"classes": ("wide",), "fields": ("email", "password1", "password2", "groups", "team")},
+        ),
     )
     filter_horizontal = ["groups", "user_permissions"]
 
@@ -92,7 +103,15 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "action", "content_type", "object_repr", "record_count", "ip_address"]
+    list_display = [
+        "at",
+        "user",
+        "action",
+        "content_type",
+        "object_repr",
+        "record_count",
+        "ip_address",
+    ]
     list_filter = ["action", "content_type", "at"]
     search_fields = ["user__email", "object_repr", "object_id", "query"]
     list_select_related = ["user", "content_type"]

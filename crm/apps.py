@@ -7,4 +7,4 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM core")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import demo, signals  # noqa: F401

@@ -14,5 +14,16 @@ def shell(request):
     items = []
     for item in navigation_for(user):
         url = reverse(item.url_name, kwargs=item.url_kwargs or None)
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": path.startswith(url) and (url != "/" or path == "/")})
-    return {"nav_items": items, "languages": settings.LANGUAGES, "search_placeholder": _("Search clients, deals, tickets…")}
+        items.append(
+            {
+                "label": item.label,
+                "url": url,
+                "icon": item.icon,
+                "active": path.startswith(url) and (url != "/" or path == "/"),
+            }
+        )
+    return {
+        "nav_items": items,
+        "languages": settings.LANGUAGES,
+        "search_placeholder": _("Search clients, deals, tickets…"),
+    }

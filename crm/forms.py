@@ -37,7 +37,9 @@ class TaskForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["due_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
         self.fields["remind_at"].input_formats = self.fields["due_at"].input_formats
-        self.fields["title"].widget.attrs.update({"autofocus": True, "placeholder": _("What needs doing?")})
+        self.fields["title"].widget.attrs.update(
+            {"autofocus": True, "placeholder": _("What needs doing?")}
+        )
         if assignees is not None:
             self.fields["assignee"].queryset = assignees
         self.fields["assignee"].required = False

@@ -1,21 +1,29 @@
+import zoneinfo
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 
-class UserLanguageMiddleware:
-    """Speak the signed-in user's language unless they picked another one in this browser."""
+class UserPreferencesMiddleware:
+    """Speak the signed-in user's language and show times in their time zone.
+
+    A language picked in this browser (the language cookie) wins over the saved one.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
-            and user is not None
-            and user.is_authenticated
-            and user.language
-        ):
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
-        return self.get_response(request)
+        if user is not None and user.is_authenticated:
+            if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

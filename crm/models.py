@@ -157,7 +157,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self._roles_cache
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_superuser and Role.ADMIN in roles or bool(self.roles & set(roles))
+        return (self.is_superuser and Role.ADMIN in roles) or bool(self.roles & set(roles))
 
     @property
     def role_labels(self) -> list[str]:
@@ -308,6 +308,9 @@ class Notification(models.Model):
         _("e-mail"), max_length=10, choices=EmailState.choices, default=EmailState.NONE
     )
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # When a worker took the e-mail to send; a claim older than EMAIL_CLAIM_TIMEOUT is
+    # considered lost with its worker and may be taken again.
+    email_claimed_at = models.DateTimeField(_("e-mail claimed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

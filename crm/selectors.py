@@ -16,7 +16,10 @@ def users_assignable_by(user: User) -> QuerySet[User]:
     if user.has_role(Role.ADMIN, Role.SUPERVISOR):
         return active
     if user.has_role(Role.HEAD):
-        return active.filter(Q(team__head=user) | Q(pk=user.pk) | Q(team=user.team_id)).distinct()
+        scope = Q(team__head=user) | Q(pk=user.pk)
+        if user.team_id is not None:  # Q(team=None) would match everyone without a team
+            scope |= Q(team=user.team_id)
+        return active.filter(scope).distinct()
     return active.filter(pk=user.pk)
 
 

@@ -188,19 +188,32 @@ def notification_create(
     return notification
 
 
+def _email_claimable(now: dt.datetime) -> models.Q:
+    stale = now - dt.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
+    return models.Q(email_state=Notification.EmailState.PENDING) | models.Q(
+        email_state=Notification.EmailState.SENDING, email_claimed_at__lt=stale
+    )
+
+
 def notification_send_email(*, notification_id: int) -> bool:
     """Send the e-mail of one notification at most once; True when this call sent it."""
-    # The conditional UPDATE is the claim: of two workers handed the same id, one wins.
-    claimed = Notification.objects.filter(
-        pk=notification_id, email_state=Notification.EmailState.PENDING
-    ).update(email_state=Notification.EmailState.SENDING)
+    now = timezone.now()
+    # The conditional UPDATE is the claim: of two workers handed the same id, one wins. A claim
+    # left by a worker that died mid-send expires, so the e-mail is not lost with it.
+    claimed = Notification.objects.filter(_email_claimable(now), pk=notification_id).update(
+        email_state=Notification.EmailState.SENDING, email_claimed_at=now
+    )
     if not claimed:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     recipient = notification.recipient
     try:
         with translation.override(recipient.language):
-            context = {"notification": notification, "user": recipient, "site_url": settings.SITE_URL}
+            context = {
+                "notification": notification,
+                "user": recipient,
+                "site_url": settings.SITE_URL,
+            }
             message = EmailMultiAlternatives(
                 subject=notification.title,
                 body=render_to_string("crm/email/notification.txt", context),
@@ -212,7 +225,7 @@ def notification_send_email(*, notification_id: int) -> bool:
             message.send()
     except Exception:
         Notification.objects.filter(pk=notification_id).update(
-            email_state=Notification.EmailState.PENDING
+            email_state=Notification.EmailState.PENDING, email_claimed_at=None
         )
         raise
     Notification.objects.filter(pk=notification_id).update(
@@ -222,12 +235,14 @@ def notification_send_email(*, notification_id: int) -> bool:
 
 
 def notifications_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
-    """Re-enqueue e-mails whose job was lost (broker down at commit time)."""
+    """Re-enqueue e-mails whose job was lost: the broker was down at commit time, or the
+    worker died after claiming the e-mail."""
     from .tasks import send_notification_email
 
+    now = timezone.now()
     ids = list(
         Notification.objects.filter(
-            email_state=Notification.EmailState.PENDING, created_at__lt=timezone.now() - older_than
+            _email_claimable(now), created_at__lt=now - older_than
         ).values_list("pk", flat=True)[:1000]
     )
     for pk in ids:
@@ -275,16 +290,20 @@ def access_record(
 def _access_alert_if_mass_viewing(*, user: User, now: dt.datetime) -> None:
     threshold = settings.ACCESS_ALERT_THRESHOLD_PER_HOUR
     distinct_viewed = (
-        AccessLog.objects.filter(user=user, action=AccessLog.Action.VIEW, at__gt=now - dt.timedelta(hours=1))
+        AccessLog.objects.filter(
+            user=user, action=AccessLog.Action.VIEW, at__gt=now - dt.timedelta(hours=1)
+        )
         .values("content_type_id", "object_id")
         .distinct()
         .count()
     )
     if distinct_viewed <= threshold:
         return
-    admins = User.objects.filter(is_active=True).filter(
-        models.Q(is_superuser=True) | models.Q(groups__name=Role.ADMIN)
-    ).distinct()
+    admins = (
+        User.objects.filter(is_active=True)
+        .filter(models.Q(is_superuser=True) | models.Q(groups__name=Role.ADMIN))
+        .distinct()
+    )
     for admin in admins:
         with translation.override(admin.language):
             notification_create(
@@ -292,7 +311,9 @@ def _access_alert_if_mass_viewing(*, user: User, now: dt.datetime) -> None:
                 kind="security-alert",
                 title=_("%(user)s opened %(count)s records within an hour")
                 % {"user": user, "count": distinct_viewed},
-                body=_("More than %(threshold)s distinct records per hour may mean the client base is being copied.")
+                body=_(
+                    "More than %(threshold)s distinct records per hour may mean the client base is being copied."
+                )
                 % {"threshold": threshold},
                 url=f"/admin/crm/accesslog/?user__id__exact={user.pk}",
                 dedupe_key=f"mass-view:{user.pk}:{now:%Y%m%d%H}",

@@ -49,7 +49,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "agenda": agenda,
             "notifications": notifications,
-            "availability_form": AvailabilityForm(initial={"availability": request.user.availability}),
+            "availability_form": AvailabilityForm(
+                initial={"availability": request.user.availability}
+            ),
         },
     )
 
@@ -58,7 +60,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def area_coming(request: HttpRequest, area: str) -> HttpResponse:
     if area not in AREAS:
         raise Http404
-    return render(request, "crm/area_coming.html", {"area": area, "area_label": _(str(AREAS[area]))})
+    return render(
+        request, "crm/area_coming.html", {"area": area, "area_label": _(str(AREAS[area]))}
+    )
 
 
 # --- tasks ---------------------------------------------------------------------------------
@@ -134,7 +138,10 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = TaskForm(instance=task, assignees=assignees)
     history = task.events.order_by("-pgh_created_at")[:20] if hasattr(task, "events") else []
     return render(
-        request, "crm/tasks/detail.html", {"task": task, "form": form, "history": history}, status=status
+        request,
+        "crm/tasks/detail.html",
+        {"task": task, "form": form, "history": history},
+        status=status,
     )
 
 
@@ -143,7 +150,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def task_status(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
     try:
-        services.task_set_status(actor=request.user, task=task, status=request.POST.get("status", ""))
+        services.task_set_status(
+            actor=request.user, task=task, status=request.POST.get("status", "")
+        )
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400)
     if request.htmx:
@@ -320,7 +329,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks["worker"] = worker
     healthy = all(c["ok"] for c in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
     )
 
 
@@ -334,4 +344,3 @@ def error_404(request, exception=None):
 
 def error_500(request):
     return render(request, "500.html", status=500)
-

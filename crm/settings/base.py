@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "crm",
+    "contacts",
 ]
 
 MIDDLEWARE = [
@@ -44,7 +45,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "crm.middleware.UserLanguageMiddleware",
+    "crm.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -106,6 +107,8 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", default="Europe/Moscow")
 DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", default="RUB")
+# Phones written without a country code belong to this region (ISO 3166 code).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="RU")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
@@ -123,6 +126,8 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CRM <crm@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Seconds after which an e-mail claimed by a worker that never reported back is sent again.
+EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=600)
 # Messages the demo SMTP sink received, shown to admins at /mail-sink/.
 MAIL_SINK_DIR = env("MAIL_SINK_DIR", default=str(BASE_DIR / "var" / "mail"))
 
@@ -143,8 +148,9 @@ WORKER_HEARTBEAT_MAX_AGE = 120  # seconds after which /healthz reports the worke
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an anonymous request then gets 401 with WWW-Authenticate, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -189,3 +195,14 @@ LOGGING = {
 
 # Where links in e-mails point.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Contact details shown masked to a role (+7 916 ***-**-67); a user who also has an unmasked
+# role sees them in clear.
+CONTACT_FIELD_MASKS = {"marketer": ["phone", "email"]}
+# How many contacts one export may hold, per role (roles without the export permission: none).
+CONTACT_EXPORT_CAPS = {
+    "admin": 1_000_000,
+    "head_of_sales": 50_000,
+    "marketer": 100_000,
+    "sales_manager": 1_000,
+}
