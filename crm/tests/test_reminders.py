@@ -171,6 +171,35 @@ def test_a_failed_send_can_be_retried(manager, settings):
 
 
 @pytest.mark.django_db
+def test_an_email_claimed_by_a_worker_that_died_is_sent_by_the_next_sweep(
+    manager, mailoutbox, settings
+):
+    # given an e-mail a worker claimed and then died with, longer ago than the claim timeout
+    settings.EMAIL_CLAIM_TIMEOUT = 60
+    notification = services.notification_create(
+        recipient=manager, title="Reminder: call Petrov", dedupe_key="k", email=True
+    )
+    long_ago = timezone.now() - dt.timedelta(minutes=5)
+    Notification.objects.filter(pk=notification.pk).update(
+        email_state=Notification.EmailState.SENDING,
+        email_claimed_at=long_ago,
+        created_at=long_ago,
+    )
+
+    # when the sweep runs, it queues the e-mail again, and the job sends it
+    assert services.notifications_requeue_stale() == 1
+    assert services.notification_send_email(notification_id=notification.pk) is True
+
+    # then it went out once, and a fresh claim is not taken over
+    assert len(mailoutbox) == 1
+    Notification.objects.filter(pk=notification.pk).update(
+        email_state=Notification.EmailState.SENDING, email_claimed_at=timezone.now()
+    )
+    assert services.notification_send_email(notification_id=notification.pk) is False
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
 def test_a_notification_without_email_is_never_mailed(manager, mailoutbox):
     notification = services.notification_create(recipient=manager, title="Hi", dedupe_key="k")
 
