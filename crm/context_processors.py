@@ -5,25 +5,27 @@ from django.utils.translation import gettext_lazy as _
 from .navigation import navigation_for
 
 
+def _nav_items(request) -> list[dict]:
+    path = request.path
+    items = []
+    for item in navigation_for(request.user):
+        url = reverse(item.url_name, kwargs=item.url_kwargs or None)
+        active = path.startswith(url) and (url != "/" or path == "/")
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+    return items
+
+
 def shell(request):
-    """What the base layout needs on every page: the navigation of the user's areas."""
+    """What the base layout needs on every page.
+
+    The navigation is a callable, so partials that never show it (the bell, search results)
+    do not pay for it: templates call it only where it is used.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "languages": settings.LANGUAGES}
-    path = request.path
-    items = []
-    for item in navigation_for(user):
-        url = reverse(item.url_name, kwargs=item.url_kwargs or None)
-        items.append(
-            {
-                "label": item.label,
-                "url": url,
-                "icon": item.icon,
-                "active": path.startswith(url) and (url != "/" or path == "/"),
-            }
-        )
     return {
-        "nav_items": items,
+        "nav_items": lambda: _nav_items(request),
         "languages": settings.LANGUAGES,
         "search_placeholder": _("Search clients, deals, tickets…"),
     }

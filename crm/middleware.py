@@ -15,6 +15,7 @@ class UserPreferencesMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        language_before = translation.get_language()
         if user is not None and user.is_authenticated:
             if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and user.language:
                 translation.activate(user.language)
@@ -26,4 +27,6 @@ class UserPreferencesMiddleware:
         try:
             return self.get_response(request)
         finally:
+            # Leave the thread as it was found: a worker thread serves other users next.
             timezone.deactivate()
+            translation.activate(language_before)

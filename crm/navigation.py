@@ -31,8 +31,10 @@ def nav_register(item: NavItem) -> None:
 
 
 def navigation_for(user) -> list[NavItem]:
+    from .roles import role_allows
+
     return sorted(
-        (i for i in _REGISTRY.values() if i.permission is None or user.has_perm(i.permission)),
+        (i for i in _REGISTRY.values() if i.permission is None or role_allows(user, i.permission)),
         key=lambda i: i.order,
     )
 

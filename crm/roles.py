@@ -52,3 +52,17 @@ def roles_sync() -> None:
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
         group.permissions.set(_permissions(ROLE_PERMISSIONS[role.value]))
+
+
+def role_allows(user, permission: str) -> bool:
+    """Whether one of ``user``'s roles grants ``permission``, read from the table above.
+
+    For the layout (which menu entries to show) on every page: it costs no query beyond the
+    user's roles, which the page loads anyway. Views still check ``user.has_perm``.
+    """
+    if user.is_superuser:
+        return True
+    return any(
+        _ALL in ROLE_PERMISSIONS[role] or permission in ROLE_PERMISSIONS[role]
+        for role in user.roles
+    )

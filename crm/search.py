@@ -26,16 +26,17 @@ class SearchGroup:
 
 
 Provider = Callable[[object, str], SearchGroup | None]
-_PROVIDERS: dict[str, Provider] = {}
+_PROVIDERS: dict[str, tuple[int, Provider]] = {}
 
 
-def search_register(key: str, provider: Provider) -> None:
-    _PROVIDERS[key] = provider
+def search_register(key: str, provider: Provider, *, order: int = 100) -> None:
+    """Add a search; groups appear by ascending ``order`` (clients first, then the rest)."""
+    _PROVIDERS[key] = (order, provider)
 
 
 def search_all(user, query: str) -> list[SearchGroup]:
     groups = []
-    for provider in _PROVIDERS.values():
+    for _order, provider in sorted(_PROVIDERS.values(), key=lambda p: p[0]):
         group = provider(user, query)
         if group is not None and group.hits:
             groups.append(group)
@@ -55,4 +56,4 @@ def _search_tasks(user, query: str) -> SearchGroup:
     )
 
 
-search_register("tasks", _search_tasks)
+search_register("tasks", _search_tasks, order=900)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -143,6 +144,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "send-due-reminders": {"task": "crm.tasks.send_due_reminders", "schedule": 30.0},
     "worker-heartbeat": {"task": "crm.tasks.worker_heartbeat", "schedule": 30.0},
+    # Customer value and RFM scores, at night when nobody waits on the database.
+    "contacts-recompute-customer-value": {
+        "task": "contacts.tasks.recompute_customer_value",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 WORKER_HEARTBEAT_MAX_AGE = 120  # seconds after which /healthz reports the worker as silent
 
@@ -178,6 +184,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "crm.models.Task.Status",
         "TaskPriorityEnum": "crm.models.Task.Priority",
+        "PhoneKindEnum": "contacts.models.Phone.Kind",
+        "EmailKindEnum": "contacts.models.Email.Kind",
+        "InteractionKindEnum": "contacts.models.Interaction.Kind",
     },
 }
 

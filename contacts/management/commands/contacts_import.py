@@ -1,0 +1,122 @@
+"""``manage.py contacts_import FILE --user EMAIL [--dry-run] [--valid-only]``
+
+The same steps as the import page: the columns are mapped from their headers, every row is
+checked through the contact services, and the import is all or nothing unless --valid-only.
+
+Exit codes: 0 — imported (or the check found no errors); 2 — bad input: a missing or unreadable
+file, an unknown user, columns that cannot be mapped, or rows with errors that kept the import
+(or would keep it) from happening.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from contacts import imports
+from contacts.models import ImportJob
+from crm.models import User
+
+BAD_INPUT = 2
+
+
+class Command(BaseCommand):
+    help = _("Import contacts from a CSV, XLSX or vCard file.")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", help=_("The file to import."))
+        parser.add_argument(
+            "--user",
+            required=True,
+            help=_("E-mail of the user the import is made as (needs the import permission)."),
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help=_("Check every row and report errors; save nothing."),
+        )
+        parser.add_argument(
+            "--valid-only",
+            action="store_true",
+            help=_("Import the valid rows even when other rows have errors."),
+        )
+
+    def handle(self, *args, path: str, user: str, dry_run: bool, valid_only: bool, **options):
+        if not os.path.isfile(path):
+            raise CommandError(_("No such file: %(path)s") % {"path": path}, returncode=BAD_INPUT)
+        actor = User.objects.filter(email__iexact=user.strip(), is_active=True).first()
+        if actor is None:
+            raise CommandError(
+                _("No active user with e-mail %(email)s.") % {"email": user},
+                returncode=BAD_INPUT,
+            )
+        try:
+            with open(path, "rb") as fh:
+                job = imports.import_upload(
+                    actor=actor, upload=File(fh, name=os.path.basename(path))
+                )
+            table = imports.job_table(job)
+            imports.mapping_clean(job.mapping, table.headers, imports.import_targets())
+        except PermissionDenied:
+            raise CommandError(
+                _("%(user)s may not import contacts.") % {"user": actor.email},
+                returncode=BAD_INPUT,
+            ) from None
+        except ValidationError as exc:
+            problems = "\n".join(exc.messages)
+            raise CommandError(
+                _("%(path)s cannot be imported:\n%(problems)s")
+                % {"path": path, "problems": problems},
+                returncode=BAD_INPUT,
+            ) from None
+
+        columns = imports.mapped_columns(job, table.headers)
+        self.stdout.write(_("Columns:"))
+        for header, label in columns:
+            self.stdout.write(f"  {header} → {label}")
+        skipped = [h for i, h in enumerate(table.headers) if not job.mapping.get(str(i))]
+        if skipped:
+            self.stdout.write(_("Not imported: %(columns)s") % {"columns": ", ".join(skipped)})
+
+        if dry_run:
+            job = imports.import_check(actor=actor, job=job, run_now=True)
+        else:
+            job = imports.import_start(actor=actor, job=job, valid_only=valid_only, run_now=True)
+
+        for error in job.errors:
+            where = (
+                _("Row %(row)s, %(column)s") % {"row": error["row"], "column": error["field"]}
+                if error.get("field")
+                else _("Row %(row)s") % {"row": error["row"]}
+                if error.get("row")
+                else _("File")
+            )
+            self.stderr.write(f"{where}: {error['message']}")
+        if len(job.errors) < job.error_count:
+            self.stderr.write(_("…and more; %(n)s rows have errors.") % {"n": job.error_count})
+
+        summary = _("Created: %(created)s, updated: %(updated)s, rows with errors: %(errors)s.") % {
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "errors": job.error_count,
+        }
+        if dry_run:
+            self.stdout.write(
+                _("Check only, nothing saved. Would be — %(summary)s") % {"summary": summary}
+            )
+            if job.error_count:
+                raise CommandError(
+                    _("%(n)s rows have errors.") % {"n": job.error_count}, returncode=BAD_INPUT
+                )
+            return
+        if job.status != ImportJob.Status.DONE:
+            raise CommandError(
+                _("Nothing was imported. %(summary)s Fix the rows, or run with --valid-only.")
+                % {"summary": summary},
+                returncode=BAD_INPUT,
+            )
+        self.stdout.write(self.style.SUCCESS(summary))

@@ -1,0 +1,65 @@
+"""The customer base in the global search box: people and companies, scoped by the selectors.
+
+One box finds a client by a phone in any format, an e-mail, a name with typos, a company or an
+INN; phones and e-mails in the hits are masked for the roles that see them masked.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from crm.search import SearchGroup, SearchHit, search_register
+
+from .models import Phone
+from .selectors import companies_search, contacts_search, masked_fields_for
+from .validators import format_phone, mask_phone
+
+CONTACT_HITS = 8
+COMPANY_HITS = 5
+
+
+def search_contacts(user, query: str) -> SearchGroup | None:
+    if not user.has_perm("contacts.view_contact"):
+        return None
+    contacts = contacts_search(user, query, limit=CONTACT_HITS)
+    if not contacts:
+        return None
+    masks = masked_fields_for(user)
+    # The main phone of every hit in one query.
+    phones: dict[int, str] = {}
+    for phone in Phone.objects.filter(contact__in=[c.pk for c in contacts]).order_by(
+        "contact_id", "-is_primary", "id"
+    ):
+        phones.setdefault(phone.contact_id, phone.number)
+    hits = []
+    for contact in contacts:
+        number = phones.get(contact.pk)
+        shown = (mask_phone(number) if "phone" in masks else format_phone(number)) if number else ""
+        subtitle = " · ".join(str(p) for p in (shown, contact.company, contact.owner) if p)
+        hits.append(
+            SearchHit(title=str(contact), url=contact.get_absolute_url(), subtitle=subtitle)
+        )
+    return SearchGroup(label=_("Contacts"), hits=hits)
+
+
+def search_companies(user, query: str) -> SearchGroup | None:
+    if not user.has_perm("contacts.view_company"):
+        return None
+    companies = companies_search(user, query, limit=COMPANY_HITS)
+    if not companies:
+        return None
+    hits = [
+        SearchHit(
+            title=c.name,
+            url=c.get_absolute_url(),
+            subtitle=" · ".join(
+                p for p in ((_("INN %(inn)s") % {"inn": c.inn}) if c.inn else "", c.region) if p
+            ),
+        )
+        for c in companies
+    ]
+    return SearchGroup(label=_("Companies"), hits=hits)
+
+
+search_register("contacts", search_contacts, order=10)
+search_register("companies", search_companies, order=20)

@@ -1,0 +1,356 @@
+"""Reads of the customer base. Every list, search, API and export starts here, scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, Reverse, Upper
+
+from crm.models import Role, Task, Team, User
+
+from . import hooks
+from .models import Company, Consent, Contact, Email, Interaction, Phone, Purchase
+from .validators import try_normalize_phone
+
+FULL_NAME = Upper(
+    Concat("last_name", Value(" "), "first_name", Value(" "), "middle_name")
+)  # the expression the trigram index is built on
+
+
+def can_see_all_contacts(user: User) -> bool:
+    return user.has_role(Role.ADMIN, Role.HEAD, Role.SUPERVISOR, Role.MARKETER, Role.OPERATOR)
+
+
+def contacts_visible_to(user: User) -> QuerySet[Contact]:
+    """The contacts ``user`` may open. Operators may open any caller, but listing the base
+    is a separate permission (``contacts.list_contact``) they do not have."""
+    qs = Contact.objects.filter(merged_into__isnull=True)
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if can_see_all_contacts(user):
+        return qs
+    if user.has_role(Role.MANAGER):
+        scope = Q(owner=user)
+        if (
+            user.team_id
+            and Team.objects.filter(pk=user.team_id, visibility=Team.Visibility.TEAM).exists()
+        ):
+            scope |= Q(owner__team_id=user.team_id)
+        extra = hooks.visibility_extra(user)
+        if extra is not None:
+            scope |= extra
+        return qs.filter(scope)
+    return qs.none()
+
+
+def companies_visible_to(user: User) -> QuerySet[Company]:
+    qs = Company.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if can_see_all_contacts(user):
+        return qs
+    if user.has_role(Role.MANAGER):
+        people = contacts_visible_to(user).filter(company__isnull=False).values("company_id")
+        return qs.filter(Q(owner=user) | Q(pk__in=people))
+    return qs.none()
+
+
+def masked_fields_for(user: User) -> set[str]:
+    """Which contact details ``user`` sees masked (settings.CONTACT_FIELD_MASKS by role)."""
+    if user.has_role(Role.ADMIN):
+        return set()
+    masks: set[str] = set()
+    for role in user.roles:
+        masks |= set(settings.CONTACT_FIELD_MASKS.get(role, ()))
+    # A mask applies only when none of the user's other roles sees the field in clear.
+    for role in user.roles:
+        if role not in settings.CONTACT_FIELD_MASKS:
+            return set()
+    return masks
+
+
+def export_cap_for(user: User) -> int:
+    """How many contacts one export may hold for ``user`` (0: no export)."""
+    if not user.has_perm("contacts.export_contact"):
+        return 0
+    caps = [settings.CONTACT_EXPORT_CAPS.get(r, 0) for r in user.roles]
+    if user.is_superuser:
+        caps.append(settings.CONTACT_EXPORT_CAPS.get(Role.ADMIN, 0))
+    return max(caps, default=0)
+
+
+def contact_list(user: User) -> QuerySet[Contact]:
+    """The contacts list: one query for the page, plus one per prefetched relation."""
+    return (
+        contacts_visible_to(user)
+        .select_related("company", "owner")
+        .prefetch_related(
+            Prefetch("phones", queryset=Phone.objects.order_by("-is_primary", "id")),
+            Prefetch("emails", queryset=Email.objects.order_by("-is_primary", "id")),
+            "tags",
+        )
+    )
+
+
+def contact_card(user: User, pk: int) -> Contact:
+    """One contact with everything its card shows, in a fixed number of queries."""
+    return (
+        contacts_visible_to(user)
+        .select_related("company", "owner", "created_by")
+        .prefetch_related(
+            Prefetch("phones", queryset=Phone.objects.order_by("-is_primary", "id")),
+            Prefetch("emails", queryset=Email.objects.order_by("-is_primary", "id")),
+            Prefetch("consents", queryset=Consent.objects.select_related("recorded_by")),
+            "tags",
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class TimelineCursor:
+    occurred_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.occurred_at.isoformat()}|{self.id}"
+
+    @classmethod
+    def decode(cls, value: str) -> TimelineCursor | None:
+        try:
+            when, pk = value.rsplit("|", 1)
+            return cls(dt.datetime.fromisoformat(when), int(pk))
+        except (ValueError, TypeError):
+            return None
+
+
+def interactions_timeline(
+    contact: Contact,
+    *,
+    kinds: list[str] | None = None,
+    before: TimelineCursor | None = None,
+    limit: int = 30,
+) -> tuple[list[Interaction], TimelineCursor | None]:
+    """A page of the contact's timeline, newest first, by keyset (index-only on
+    (contact, occurred_at, id) however long the history is)."""
+    qs = Interaction.objects.filter(contact=contact).select_related("author")
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    if before is not None:
+        qs = qs.filter(
+            Q(occurred_at__lt=before.occurred_at)
+            | Q(occurred_at=before.occurred_at, id__lt=before.id)
+        )
+    rows = list(qs.order_by("-occurred_at", "-id")[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = TimelineCursor(rows[-1].occurred_at, rows[-1].id)
+    return rows, next_cursor
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def contacts_by_phone(user: User, phone: str) -> QuerySet[Contact]:
+    number = try_normalize_phone(phone)
+    if number is None:
+        return Contact.objects.none()
+    return contacts_visible_to(user).filter(
+        pk__in=Phone.objects.filter(number=number, contact__isnull=False).values("contact_id")
+    )
+
+
+def contacts_search(user: User, query: str, *, limit: int = 20) -> list[Contact]:
+    """The search box: a phone in any format, an e-mail, an INN, a name with typos, a company.
+
+    Each branch is one indexed query; the first that matches answers.
+    """
+    query = (query or "").strip()[:100]
+    if len(query) < 2:
+        return []
+    base = contacts_visible_to(user).select_related("company", "owner")
+    digits = _digits(query)
+    if "@" in query:
+        address = query.lower()
+        # Lower(address) is what contacts_email_lower_idx holds (pattern ops: also prefixes).
+        ids = Email.objects.annotate(lower_address=Lower("address")).filter(contact__isnull=False)
+        ids = (
+            ids.filter(lower_address=address)
+            if "." in address.split("@")[-1]
+            else ids.filter(lower_address__startswith=address)
+        )
+        return list(base.filter(pk__in=ids.values("contact_id")[:limit])[:limit])
+    if len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 6:
+        if len(digits) in (10, 12):
+            by_inn = list(base.filter(company__inn=digits)[:limit])
+            if by_inn:
+                return by_inn
+        by_phone = list(contacts_by_phone(user, query).select_related("company", "owner")[:limit])
+        if by_phone:
+            return by_phone
+        # A partial number: the digits the person remembers at the end, found as the beginning
+        # of the reversed number (contacts_phone_suffix_idx).
+        tail = Phone.objects.annotate(reversed_number=Reverse("number")).filter(
+            reversed_number__startswith=digits[::-1], contact__isnull=False
+        )
+        return list(base.filter(pk__in=tail.values("contact_id")[:limit])[:limit])
+    upper = query.upper()
+    # Rank on the contacts table alone, then join company and owner for the page only: a common
+    # name has thousands of candidates, and joining each of them before the sort costs more
+    # than the ranking itself.
+    ranked = (
+        base.annotate(full=FULL_NAME, score=TrigramWordSimilarity(upper, FULL_NAME))
+        .filter(full__trigram_word_similar=upper)
+        .order_by("-score", "id")
+        .values("pk")[:limit]
+    )
+    by_name = list(
+        base.filter(pk__in=ranked)
+        .annotate(full=FULL_NAME, score=TrigramWordSimilarity(upper, FULL_NAME))
+        .order_by("-score", "id")
+    )
+    if len(by_name) >= limit:
+        return by_name
+    companies = Company.objects.annotate(uname=Upper("name")).filter(
+        uname__trigram_word_similar=upper
+    )
+    seen = {c.pk for c in by_name}
+    by_company = base.filter(company__in=companies.values("pk")[:50]).exclude(pk__in=seen)
+    return by_name + list(by_company[: limit - len(by_name)])
+
+
+def companies_search(user: User, query: str, *, limit: int = 10) -> list[Company]:
+    query = (query or "").strip()[:100]
+    if len(query) < 2:
+        return []
+    qs = companies_visible_to(user)
+    digits = _digits(query)
+    if len(digits) in (10, 12, 13, 15) and digits == query.replace(" ", ""):
+        return list(qs.filter(Q(inn=digits) | Q(ogrn=digits))[:limit])
+    upper = query.upper()
+    return list(
+        qs.annotate(uname=Upper("name"), score=TrigramWordSimilarity(upper, Upper("name")))
+        .filter(uname__trigram_word_similar=upper)
+        .order_by("-score", "id")[:limit]
+    )
+
+
+def duplicate_groups(user: User, *, limit: int = 100) -> list[dict]:
+    """Contacts that share a phone or an e-mail: candidates for merging."""
+    visible = contacts_visible_to(user).values("pk")
+    phones = (
+        Phone.objects.filter(contact__in=visible)
+        .values("number")
+        .annotate(n=Count("contact_id", distinct=True))
+        .filter(n__gt=1)
+        .order_by("-n", "number")[:limit]
+    )
+    groups = []
+    for row in phones:
+        groups.append({"key": row["number"], "kind": "phone", "count": row["n"]})
+    emails = (
+        Email.objects.filter(contact__in=visible)
+        .values(key=F("address"))
+        .annotate(n=Count("contact_id", distinct=True))
+        .filter(n__gt=1)
+        .order_by("-n", "key")[:limit]
+    )
+    for row in emails:
+        groups.append({"key": row["key"], "kind": "email", "count": row["n"]})
+    keys_phone = [g["key"] for g in groups if g["kind"] == "phone"]
+    keys_email = [g["key"] for g in groups if g["kind"] == "email"]
+    members: dict[tuple[str, str], list[Contact]] = {}
+    for p in Phone.objects.filter(number__in=keys_phone, contact__in=visible).select_related(
+        "contact"
+    ):
+        members.setdefault(("phone", p.number), []).append(p.contact)
+    for e in Email.objects.filter(address__in=keys_email, contact__in=visible).select_related(
+        "contact"
+    ):
+        members.setdefault(("email", e.address), []).append(e.contact)
+    for g in groups:
+        g["contacts"] = sorted(
+            {c.pk: c for c in members.get((g["kind"], g["key"]), [])}.values(), key=lambda c: c.pk
+        )
+    return groups
+
+
+def _of_visible_parties(qs: QuerySet, user: User, *, companies: bool = False) -> QuerySet:
+    scope = Q(contact__in=contacts_visible_to(user).values("pk"))
+    if companies:
+        scope |= Q(company__in=companies_visible_to(user).values("pk"))
+    return qs.filter(scope)
+
+
+def phones_visible_to(user: User) -> QuerySet[Phone]:
+    """Phones of the contacts and companies ``user`` may open."""
+    return _of_visible_parties(Phone.objects.all(), user, companies=True)
+
+
+def emails_visible_to(user: User) -> QuerySet[Email]:
+    return _of_visible_parties(Email.objects.all(), user, companies=True)
+
+
+def interactions_visible_to(user: User) -> QuerySet[Interaction]:
+    return _of_visible_parties(Interaction.objects.select_related("author"), user)
+
+
+def purchases_visible_to(user: User) -> QuerySet[Purchase]:
+    return _of_visible_parties(Purchase.objects.all(), user)
+
+
+def consents_visible_to(user: User) -> QuerySet[Consent]:
+    return _of_visible_parties(Consent.objects.select_related("recorded_by"), user)
+
+
+def contact_lookup(user: User, phone: str, *, limit: int = 10) -> list[Contact]:
+    """Caller-ID: the contacts with this phone and what a screen pop shows about them.
+
+    Two queries however long their history: the contacts with company, owner, the time of the
+    last interaction (one index probe on the timeline) and the number of open tasks; then their
+    consents. The most recently active contact comes first.
+    """
+    contact_type = ContentType.objects.get_for_model(Contact)
+    open_tasks = (
+        Task.objects.filter(
+            content_type=contact_type,
+            object_id=Cast(OuterRef("pk"), output_field=CharField()),
+            status=Task.Status.OPEN,
+        )
+        .order_by()
+        .values("content_type")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_interaction = (
+        Interaction.objects.filter(contact=OuterRef("pk"))
+        .order_by("-occurred_at", "-id")
+        .values("occurred_at")[:1]
+    )
+    return list(
+        contacts_by_phone(user, phone)
+        .select_related("company", "owner")
+        .prefetch_related("consents")
+        .annotate(
+            last_interaction_at=Subquery(last_interaction),
+            open_tasks=Coalesce(Subquery(open_tasks), 0),
+        )
+        .order_by(F("last_interaction_at").desc(nulls_last=True), "-id")[:limit]
+    )

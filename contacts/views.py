@@ -1,0 +1,887 @@
+"""Staff UI of the customer base: lists, the 360° card, forms, duplicates and merges."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.models import AccessLog
+from crm.services import access_record
+
+from . import hooks, selectors, services
+from .forms import (
+    SORTS_COMPANY,
+    SORTS_CONTACT,
+    CompanyForm,
+    ConsentForm,
+    ContactForm,
+    ListFilterForm,
+    NoteForm,
+    owners_for_filter,
+    points_formsets,
+    points_from,
+    tags_parse,
+)
+from .models import (
+    Company,
+    Consent,
+    Contact,
+    ContactMerge,
+    CustomField,
+    Interaction,
+    Purchase,
+    Tag,
+)
+
+PAGE_SIZE = 50
+TIMELINE_PAGE = 30
+TAGS_IN_FILTER = 300
+
+
+def _require(user, permission: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _definitions(target: str) -> list[CustomField]:
+    return list(CustomField.objects.filter(target=target, is_active=True).order_by("order", "id"))
+
+
+# --- keyset pagination ---------------------------------------------------------------------
+# Lists never count or OFFSET over the base: a page is "rows after the last one shown" in
+# the list's order, which the database answers from an index however deep the page is.
+
+
+def _cursor_encode(values: list) -> str:
+    plain = [str(v) if isinstance(v, Decimal) else v for v in values]
+    raw = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(token: str, size: int) -> list | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(raw)
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(values, list) or len(values) != size:
+        return None
+    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+        return None
+    return values
+
+
+def keyset_page(
+    qs: QuerySet, order: tuple[tuple[str, bool], ...], after: str | None, size: int
+) -> tuple[list, str | None]:
+    """One page of ``qs`` in ``order`` ((field, descending), …) after the ``after`` cursor;
+    returns the rows and the cursor of the next page (None on the last one)."""
+    fields = [name for name, _desc in order]
+    qs = qs.order_by(*(f"-{name}" if desc else name for name, desc in order))
+    values = _cursor_decode(after, len(order)) if after else None
+    if values is not None:
+        condition = Q()
+        for i, (name, desc) in enumerate(order):
+            step = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[i]})
+            for prev, value in zip(fields[:i], values[:i], strict=True):
+                step &= Q(**{prev: value})
+            condition |= step
+        # A cursor edited by hand that does not fit the fields: start from the first page.
+        with contextlib.suppress(ValueError, TypeError, ValidationError):
+            qs = qs.filter(condition)
+    rows = list(qs[: size + 1])
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    return rows, _cursor_encode([getattr(rows[-1], name) for name in fields])
+
+
+def _page_url(request: HttpRequest, **changes) -> str:
+    query = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"{request.path}?{encoded}" if encoded else request.path
+
+
+def _list_filters(request: HttpRequest, *, target: str, sorts: dict, with_company: bool):
+    """The bound filter form of a list and the conditions it adds (None when it is invalid)."""
+    definitions = _definitions(target)
+    form = ListFilterForm(
+        request.GET,
+        sorts=sorts,
+        owners=list(owners_for_filter()),
+        tags=list(Tag.objects.order_by("name")[:TAGS_IN_FILTER]),
+        definitions=definitions,
+        with_company=with_company,
+    )
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    condition = Q()
+    if data["owner"]:
+        condition &= Q(owner_id=data["owner"])
+    if data["source"]:
+        condition &= Q(source=data["source"])
+    if data["tag"]:
+        condition &= Q(tags=data["tag"])
+    if with_company and data.get("company"):
+        condition &= Q(company_id=data["company"])
+    custom, errors = form.custom_filters()
+    for name, message in errors.items():
+        form.add_error(name, message)
+    if errors:
+        return form, None
+    return form, condition & custom
+
+
+def _filters_context(request: HttpRequest, form: ListFilterForm) -> dict:
+    return {
+        "form": form,
+        "filter_fields": [form["owner"], form["source"], form["tag"]],
+        "custom_open": any(
+            request.GET.get(form.custom_prefix + d.code) for d in form.custom_definitions
+        ),
+    }
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.list_contact")
+    form, condition = _list_filters(
+        request, target=CustomField.Target.CONTACT, sorts=SORTS_CONTACT, with_company=True
+    )
+    rows, next_cursor, query, company = [], None, "", None
+    if condition is not None:
+        data = form.cleaned_data
+        query = data["q"].strip()
+        qs = selectors.contact_list(user).filter(condition)
+        if query:
+            # The best matches of the search box, narrowed by the filters, in match order.
+            ids = [c.pk for c in selectors.contacts_search(user, query, limit=PAGE_SIZE)]
+            rank = {pk: i for i, pk in enumerate(ids)}
+            rows = sorted(qs.filter(pk__in=ids), key=lambda c: rank[c.pk])
+        else:
+            order = SORTS_CONTACT[data["sort"] or "new"][1]
+            rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
+        if data.get("company"):
+            company = selectors.companies_visible_to(user).filter(pk=data["company"]).first()
+    context = {
+        **_filters_context(request, form),
+        "contacts": rows,
+        "query": query,
+        "company": company,
+        "masks": selectors.masked_fields_for(user),
+        "next_url": _page_url(request, after=next_cursor) if next_cursor else "",
+        "first_url": _page_url(request, after=None) if request.GET.get("after") else "",
+        "clear_company_url": _page_url(request, company=None, after=None),
+        "export_query": _page_url(request, after=None).partition("?")[2],
+        "tab": "contacts",
+    }
+    return render(
+        request, "contacts/contact_list.html", context, status=200 if condition is not None else 400
+    )
+
+
+@login_required
+@require_GET
+def company_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.list_contact")
+    form, condition = _list_filters(
+        request, target=CustomField.Target.COMPANY, sorts=SORTS_COMPANY, with_company=False
+    )
+    rows, next_cursor, query = [], None, ""
+    if condition is not None:
+        data = form.cleaned_data
+        query = data["q"].strip()
+        qs = (
+            selectors.companies_visible_to(user)
+            .filter(condition)
+            .select_related("owner")
+            .prefetch_related("phones", "emails", "tags")
+        )
+        if query:
+            ids = [c.pk for c in selectors.companies_search(user, query, limit=PAGE_SIZE)]
+            rank = {pk: i for i, pk in enumerate(ids)}
+            rows = sorted(qs.filter(pk__in=ids), key=lambda c: rank[c.pk])
+        else:
+            order = SORTS_COMPANY[data["sort"] or "new"][1]
+            rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
+    people = {}
+    if rows:
+        people = dict(
+            selectors.contacts_visible_to(user)
+            .filter(company_id__in=[c.pk for c in rows])
+            .values_list("company_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    for company in rows:
+        company.people_count = people.get(company.pk, 0)
+    context = {
+        **_filters_context(request, form),
+        "companies": rows,
+        "query": query,
+        "masks": selectors.masked_fields_for(user),
+        "next_url": _page_url(request, after=next_cursor) if next_cursor else "",
+        "first_url": _page_url(request, after=None) if request.GET.get("after") else "",
+        "tab": "companies",
+    }
+    return render(
+        request, "contacts/company_list.html", context, status=200 if condition is not None else 400
+    )
+
+
+# --- the 360° card -------------------------------------------------------------------------
+
+
+def _merged_into_visible(user, pk: int) -> Contact | None:
+    """The contact a merged-away ``pk`` now lives in, when the user may see it."""
+    current = pk
+    for _hop in range(10):  # merges can chain; bounded in case of a cycle
+        kept = Contact.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
+        if kept is None:
+            break
+        current = kept
+    if current == pk:
+        return None
+    return selectors.contacts_visible_to(user).filter(pk=current).first()
+
+
+def _timeline_kinds(request: HttpRequest) -> list[str]:
+    return [k for k in request.GET.getlist("kind") if k in Interaction.Kind.values]
+
+
+def _timeline_context(request: HttpRequest, contact: Contact, kinds: list[str]) -> dict:
+    before = selectors.TimelineCursor.decode(request.GET.get("before", ""))
+    items, cursor = selectors.interactions_timeline(
+        contact, kinds=kinds or None, before=before, limit=TIMELINE_PAGE
+    )
+    base = reverse("contacts:contact-timeline", args=[contact.pk])
+    card = reverse("contacts:contact-detail", args=[contact.pk])
+    kind_query = urlencode([("kind", k) for k in kinds])
+    chips = [
+        {
+            "value": "",
+            "label": _("All"),
+            "active": not kinds,
+            "url": base,
+            "href": f"{card}#timeline",
+        }
+    ]
+    for value, label in Interaction.Kind.choices:
+        chips.append(
+            {
+                "value": value,
+                "label": label,
+                "active": kinds == [value],
+                "url": f"{base}?kind={value}",
+                "href": f"{card}?kind={value}#timeline",
+            }
+        )
+    more = ""
+    if cursor is not None:
+        more = "?" + "&".join(p for p in (kind_query, urlencode({"before": cursor.encode()})) if p)
+    return {
+        "contact": contact,
+        "items": items,
+        "chips": chips,
+        "kinds": kinds,
+        "more_url": f"{base}{more}" if more else "",
+        "more_href": f"{card}{more}#timeline" if more else "",
+        "is_older_page": before is not None,
+    }
+
+
+def _consent_rows(contact: Contact) -> list[dict]:
+    current = {c.purpose: c for c in contact.consents.all()}
+    return [
+        {"purpose": value, "label": label, "consent": current.get(value)}
+        for value, label in Consent.Purpose.choices
+    ]
+
+
+def _custom_rows(definitions: list[CustomField], values: dict) -> list[dict]:
+    return [
+        {"definition": d, "value": values[d.code]}
+        for d in definitions
+        if values.get(d.code) not in (None, "", [])
+    ]
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.view_contact")
+    try:
+        contact = selectors.contact_card(user, pk)
+    except Contact.DoesNotExist:
+        # Not "forbidden": a contact the user cannot see is one that does not exist for them.
+        kept = _merged_into_visible(user, pk)
+        if kept is None:
+            raise Http404 from None
+        messages.info(request, _("This contact was merged into %(name)s.") % {"name": kept})
+        return redirect(kept)
+    services.contact_viewed(user=user, contact=contact, ip_address=_ip(request))
+    timeline = _timeline_context(request, contact, _timeline_kinds(request))
+    context = {
+        **timeline,
+        "masks": selectors.masked_fields_for(user),
+        "phones": list(contact.phones.all()),
+        "emails": list(contact.emails.all()),
+        "tags": list(contact.tags.all()),
+        "consents": _consent_rows(contact),
+        "custom": _custom_rows(_definitions(CustomField.Target.CONTACT), contact.custom),
+        "blocks": hooks.card_blocks(contact, user),
+        "note_form": NoteForm(),
+    }
+    return render(request, "contacts/contact_detail.html", context)
+
+
+def _visible_contact(user, pk: int) -> Contact:
+    return get_object_or_404(selectors.contacts_visible_to(user), pk=pk)
+
+
+@login_required
+@require_GET
+def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timeline for htmx: with ``before``, the next older items; else the whole block
+    (chips and first page) for another kind filter."""
+    user = request.user
+    _require(user, "contacts.view_contact")
+    contact = _visible_contact(user, pk)
+    if not request.htmx:
+        return redirect(f"{contact.get_absolute_url()}?{request.GET.urlencode()}#timeline")
+    context = _timeline_context(request, contact, _timeline_kinds(request))
+    template = (
+        "contacts/_timeline_items.html" if context["is_older_page"] else "contacts/_timeline.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.add_interaction")
+    contact = _visible_contact(user, pk)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    try:
+        note = services.note_add(
+            actor=user, contact=contact, text=form.cleaned_data.get("body", "")
+        )
+    except ValidationError as exc:
+        for messages_ in exc.message_dict.values():
+            form.add_error("body", messages_)
+        if not request.htmx:
+            messages.error(request, " ".join(form.errors.get("body", [])))
+            return redirect(contact)
+        response = render(
+            request, "contacts/_note_form.html", {"contact": contact, "note_form": form}, status=400
+        )
+        response["HX-Retarget"] = "#note-form"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    if not request.htmx:
+        messages.success(request, _("Note added."))
+        return redirect(contact)
+    return render(request, "contacts/_timeline_item.html", {"item": note, "just_added": True})
+
+
+@login_required
+@require_POST
+def consent_set(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.change_consent")
+    contact = _visible_contact(user, pk)
+    form = ConsentForm(request.POST)
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_set(
+                actor=user,
+                contact=contact,
+                purpose=data["purpose"],
+                granted=data["granted"],
+                source=data["source"],
+                evidence=data["evidence"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+            status = 400
+    else:
+        status = 400
+    if not request.htmx:
+        if status == 200:
+            messages.success(request, _("Consent recorded."))
+        else:
+            messages.error(request, _("The consent was not recorded: give its source."))
+        return redirect(contact)
+    context = {
+        "contact": contact,
+        "consents": _consent_rows(contact),
+        "consent_form": form if status != 200 else None,
+        "failed_purpose": request.POST.get("purpose") if status != 200 else None,
+        "just_saved": request.POST.get("purpose") if status == 200 else None,
+    }
+    return render(request, "contacts/_consents.html", context, status=status)
+
+
+# --- create and edit -----------------------------------------------------------------------
+
+
+def _errors_into(
+    exc: ValidationError, form, phones, phone_at: list[int], emails, email_at: list[int]
+) -> None:
+    """Put a service's errors next to the inputs they are about."""
+    for key, errors in exc.message_dict.items():
+        head, _sep, rest = key.partition(".")
+        if head in ("phones", "emails") and rest:
+            index, _sep, field = rest.partition(".")
+            formset, where = (phones, phone_at) if head == "phones" else (emails, email_at)
+            try:
+                row = formset.forms[where[int(index)]]
+            except (ValueError, IndexError):
+                form.add_error(None, errors)
+                continue
+            row.add_error(field if field in row.fields else None, errors)
+        elif head == "custom" and rest:
+            name = form.custom_prefix + rest
+            form.add_error(name if name in form.fields else None, errors)
+        elif key in form.fields:
+            form.add_error(key, errors)
+        else:
+            form.add_error(None, errors)
+
+
+def _save_party(request, form, phones, emails, save) -> tuple[object | None, list | None]:
+    """Validate the form and formsets and call ``save(data, phones, emails, tags, custom)``;
+    returns the saved object, or the duplicates when the service found some."""
+    if not (form.is_valid() and phones.is_valid() and emails.is_valid()):
+        return None, None
+    phone_rows, phone_at = points_from(phones, "number")
+    email_rows, email_at = points_from(emails, "address")
+    try:
+        return (
+            save(
+                form.service_data(),
+                phone_rows,
+                email_rows,
+                tags_parse(form.cleaned_data.get("tags", "")),
+                form.custom_values(),
+            ),
+            None,
+        )
+    except services.DuplicateContactError as exc:
+        return None, exc.duplicates
+    except ValidationError as exc:
+        _errors_into(exc, form, phones, phone_at, emails, email_at)
+        return None, None
+
+
+def _duplicates_context(user, duplicates: list[Contact]) -> dict:
+    """Only the duplicates the user may open are named; the rest are just counted."""
+    visible = set(
+        selectors.contacts_visible_to(user)
+        .filter(pk__in=[c.pk for c in duplicates])
+        .values_list("pk", flat=True)
+    )
+    return {
+        "duplicates": [c for c in duplicates if c.pk in visible],
+        "hidden_duplicates": sum(1 for c in duplicates if c.pk not in visible),
+    }
+
+
+def _form_page(request, template: str, context: dict, status: int) -> HttpResponse:
+    import zoneinfo
+
+    context.setdefault("time_zones", sorted(zoneinfo.available_timezones()))
+    return render(request, template, context, status=status)
+
+
+@login_required
+def contact_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.add_contact")
+    companies = selectors.companies_visible_to(user)
+    definitions = _definitions(CustomField.Target.CONTACT)
+    status, duplicates = 200, None
+    if request.method == "POST":
+        form = ContactForm(request.POST, user=user, companies=companies)
+        form.add_custom_fields(definitions, {})
+        phones, emails = points_formsets(request.POST)
+
+        def save(data, phone_rows, email_rows, tags, custom):
+            return services.contact_create(
+                actor=user,
+                data=data,
+                phones=phone_rows,
+                emails=email_rows,
+                tags=tags,
+                custom=custom,
+                allow_duplicate=form.cleaned_data.get("allow_duplicate", False),
+            )
+
+        contact, duplicates = _save_party(request, form, phones, emails, save)
+        if contact is not None:
+            messages.success(request, _("Contact “%(name)s” created.") % {"name": contact})
+            return redirect(contact)
+        status = 409 if duplicates else 400
+    else:
+        initial = {}
+        company = None
+        if request.GET.get("company", "").isdigit():
+            company = companies.filter(pk=request.GET["company"]).first()
+        if company is not None:
+            initial.update(company=company.pk, company_name=company.name)
+        form = ContactForm(initial=initial, user=user, companies=companies)
+        form.add_custom_fields(definitions, {})
+        phones, emails = points_formsets()
+        if request.GET.get("phone"):
+            phones = type(phones)(prefix="phones", initial=[{"number": request.GET["phone"]}])
+    context = {
+        "form": form,
+        "phones": phones,
+        "emails": emails,
+        "contact": None,
+        **(_duplicates_context(user, duplicates) if duplicates else {}),
+    }
+    return _form_page(request, "contacts/contact_form.html", context, status)
+
+
+@login_required
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.change_contact")
+    contact = get_object_or_404(
+        selectors.contacts_visible_to(user)
+        .select_related("company", "owner")
+        .prefetch_related("phones", "emails", "tags"),
+        pk=pk,
+    )
+    companies = selectors.companies_visible_to(user)
+    definitions = _definitions(CustomField.Target.CONTACT)
+    status = 200
+    if request.method == "POST":
+        form = ContactForm(request.POST, instance=contact, user=user, companies=companies)
+        form.add_custom_fields(definitions, contact.custom)
+        phones, emails = points_formsets(request.POST)
+
+        def save(data, phone_rows, email_rows, tags, custom):
+            # A copy: a rejected edit must leave the object the page shows untouched.
+            return services.contact_update(
+                actor=user,
+                contact=Contact.objects.get(pk=contact.pk),
+                data=data,
+                phones=phone_rows,
+                emails=email_rows,
+                tags=tags,
+                custom=custom,
+            )
+
+        saved, _duplicates = _save_party(request, form, phones, emails, save)
+        if saved is not None:
+            messages.success(request, _("Contact saved."))
+            return redirect(saved)
+        status = 400
+    else:
+        form = ContactForm(instance=contact, user=user, companies=companies)
+        form.add_custom_fields(definitions, contact.custom)
+        phones, emails = points_formsets(owner=contact)
+    context = {"form": form, "phones": phones, "emails": emails, "contact": contact}
+    return _form_page(request, "contacts/contact_form.html", context, status)
+
+
+@login_required
+def company_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.add_company")
+    definitions = _definitions(CustomField.Target.COMPANY)
+    status = 200
+    if request.method == "POST":
+        form = CompanyForm(request.POST, user=user)
+        form.add_custom_fields(definitions, {})
+        phones, emails = points_formsets(request.POST)
+
+        def save(data, phone_rows, email_rows, tags, custom):
+            return services.company_create(
+                actor=user,
+                data=data,
+                phones=phone_rows,
+                emails=email_rows,
+                tags=tags,
+                custom=custom,
+            )
+
+        company, _duplicates = _save_party(request, form, phones, emails, save)
+        if company is not None:
+            messages.success(request, _("Company “%(name)s” created.") % {"name": company})
+            return redirect(company)
+        status = 400
+    else:
+        form = CompanyForm(user=user)
+        form.add_custom_fields(definitions, {})
+        phones, emails = points_formsets()
+    context = {"form": form, "phones": phones, "emails": emails, "company": None}
+    return _form_page(request, "contacts/company_form.html", context, status)
+
+
+@login_required
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.change_company")
+    company = get_object_or_404(
+        selectors.companies_visible_to(user)
+        .select_related("owner")
+        .prefetch_related("phones", "emails", "tags"),
+        pk=pk,
+    )
+    definitions = _definitions(CustomField.Target.COMPANY)
+    status = 200
+    if request.method == "POST":
+        form = CompanyForm(request.POST, instance=company, user=user)
+        form.add_custom_fields(definitions, company.custom)
+        phones, emails = points_formsets(request.POST)
+
+        def save(data, phone_rows, email_rows, tags, custom):
+            return services.company_update(
+                actor=user,
+                company=Company.objects.get(pk=company.pk),
+                data=data,
+                phones=phone_rows,
+                emails=email_rows,
+                tags=tags,
+                custom=custom,
+            )
+
+        saved, _duplicates = _save_party(request, form, phones, emails, save)
+        if saved is not None:
+            messages.success(request, _("Company saved."))
+            return redirect(saved)
+        status = 400
+    else:
+        form = CompanyForm(instance=company, user=user)
+        form.add_custom_fields(definitions, company.custom)
+        phones, emails = points_formsets(owner=company)
+    context = {"form": form, "phones": phones, "emails": emails, "company": company}
+    return _form_page(request, "contacts/company_form.html", context, status)
+
+
+# --- companies -----------------------------------------------------------------------------
+
+PEOPLE_ON_COMPANY_CARD = 50
+
+
+@login_required
+@require_GET
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.view_company")
+    company = get_object_or_404(
+        selectors.companies_visible_to(user)
+        .select_related("owner", "created_by")
+        .prefetch_related("phones", "emails", "tags"),
+        pk=pk,
+    )
+    access_record(user=user, action=AccessLog.Action.VIEW, obj=company, ip_address=_ip(request))
+    people = list(
+        selectors.contacts_visible_to(user)
+        .filter(company=company)
+        .select_related("owner")
+        .prefetch_related("phones", "emails")
+        .order_by("last_name", "first_name", "id")[: PEOPLE_ON_COMPANY_CARD + 1]
+    )
+    context = {
+        "company": company,
+        "people": people[:PEOPLE_ON_COMPANY_CARD],
+        "more_people": len(people) > PEOPLE_ON_COMPANY_CARD,
+        "masks": selectors.masked_fields_for(user),
+        "custom": _custom_rows(_definitions(CustomField.Target.COMPANY), company.custom),
+    }
+    return render(request, "contacts/company_detail.html", context)
+
+
+@login_required
+@require_GET
+def company_suggest(request: HttpRequest) -> HttpResponse:
+    """Companies matching what is typed in a form's company box (name or INN)."""
+    _require(request.user, "contacts.view_company")
+    query = request.GET.get("company_name", request.GET.get("q", ""))
+    companies = selectors.companies_search(request.user, query, limit=8)
+    return render(
+        request, "contacts/_company_suggest.html", {"companies": companies, "query": query}
+    )
+
+
+# --- duplicates and merges -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.list_contact")
+    groups = selectors.duplicate_groups(user)
+    return render(
+        request,
+        "contacts/duplicates.html",
+        {"groups": groups, "masks": selectors.masked_fields_for(user), "tab": "duplicates"},
+    )
+
+
+def _counts(model, ids: list[int], field: str = "contact_id") -> dict[int, int]:
+    return dict(
+        model.objects.filter(**{f"{field}__in": ids})
+        .values_list(field)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _merge_candidates(user, ids: list[int]) -> list[Contact]:
+    contacts = list(
+        selectors.contacts_visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("company", "owner")
+        .prefetch_related("phones", "emails", "tags")
+        .order_by("pk")
+    )
+    if len(contacts) < 2 or len(contacts) != len(set(ids)):
+        raise Http404
+    pks = [c.pk for c in contacts]
+    counts = {
+        "interactions": _counts(Interaction, pks),
+        "purchases": _counts(Purchase, pks),
+        "consents": _counts(Consent, pks),
+    }
+    for contact in contacts:
+        contact.moves = {
+            "interactions": counts["interactions"].get(contact.pk, 0),
+            "purchases": counts["purchases"].get(contact.pk, 0),
+            "phones": len(contact.phones.all()),
+            "emails": len(contact.emails.all()),
+            "consents": counts["consents"].get(contact.pk, 0),
+            "tags": len(contact.tags.all()),
+        }
+    return contacts
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()][:10]
+
+
+@login_required
+def contact_merge(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.merge_contact")
+    source = request.POST if request.method == "POST" else request.GET
+    contacts = _merge_candidates(user, _ids(source.getlist("ids")))
+    by_pk = {c.pk: c for c in contacts}
+    status = 200
+    error = ""
+    if request.method == "POST":
+        keep = by_pk.get(int(source["keep"])) if source.get("keep", "").isdigit() else None
+        if keep is None:
+            error = _("Choose the contact to keep.")
+            status = 400
+        else:
+            drops = [c for c in contacts if c.pk != keep.pk]
+            try:
+                with transaction.atomic():
+                    for drop in drops:
+                        services.contact_merge(actor=user, keep=keep, drop=drop)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d contact merged into %(name)s. You can undo it from the merge history.",
+                        "%(count)d contacts merged into %(name)s. You can undo it from the merge history.",
+                        len(drops),
+                    )
+                    % {"count": len(drops), "name": keep},
+                )
+                return redirect(keep)
+    default_keep = max(contacts, key=lambda c: (c.moves["interactions"], -c.pk))
+    keep_pk = int(source["keep"]) if source.get("keep", "").isdigit() else default_keep.pk
+    return render(
+        request,
+        "contacts/merge.html",
+        {
+            "contacts": contacts,
+            "keep_pk": keep_pk,
+            "error": error,
+            "masks": selectors.masked_fields_for(user),
+            "tab": "duplicates",
+        },
+        status=status,
+    )
+
+
+def _merges_visible_to(user) -> QuerySet[ContactMerge]:
+    return ContactMerge.objects.filter(
+        kept__in=selectors.contacts_visible_to(user).values("pk")
+    ).select_related("kept", "dropped", "actor", "undone_by")
+
+
+@login_required
+@require_GET
+def merge_history(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.merge_contact")
+    merges = list(_merges_visible_to(user).order_by("-merged_at", "-id")[:100])
+    for merge in merges:
+        merge.moved_total = sum(len(ids) for ids in merge.moved.values() if isinstance(ids, list))
+    return render(request, "contacts/merge_history.html", {"merges": merges, "tab": "merges"})
+
+
+@login_required
+@require_POST
+def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require(user, "contacts.merge_contact")
+    merge = get_object_or_404(_merges_visible_to(user), pk=pk)
+    try:
+        restored = services.contact_merge_undo(actor=user, merge=merge)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Merge undone: %(dropped)s is a separate contact again.") % {"dropped": restored},
+        )
+    return redirect("contacts:merge-history")
