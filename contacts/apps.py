@@ -10,7 +10,8 @@ class ContactsConfig(AppConfig):
         from crm.models import Role
         from crm.roles import grant
 
-        from . import demo, hooks, navigation, search_provider, services  # noqa: F401  (register the demo data, merge movers)  # noqa: F401
+        # Imported for what they register: demo data, merge movers, navigation and search.
+        from . import demo, hooks, navigation, search_provider, services  # noqa: F401
 
         crud = [
             f"contacts.{verb}_{model}"

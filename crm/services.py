@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import AccessLog, Notification, Role, Task, User
@@ -71,13 +73,14 @@ def task_create(
     with transaction.atomic():
         task.save()
         if assignee.pk != actor.pk:
-            notification_create(
-                recipient=assignee,
-                kind="task-assigned",
-                title=_("New task: %(title)s") % {"title": task.title},
-                url=task.get_absolute_url(),
-                dedupe_key=f"task-assigned:{task.pk}:{assignee.pk}",
-            )
+            with translation.override(assignee.language):
+                notification_create(
+                    recipient=assignee,
+                    kind="task-assigned",
+                    title=_("New task: %(title)s") % {"title": task.title},
+                    url=task.get_absolute_url(),
+                    dedupe_key=f"task-assigned:{task.pk}:{assignee.pk}",
+                )
     return task
 
 
@@ -115,6 +118,15 @@ def task_set_status(*, actor: User, task: Task, status: str) -> Task:
     return task
 
 
+def _local_time_for(user: User, when: dt.datetime) -> str:
+    """A moment as the user reads it: in their time zone, in their language's format."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_default_timezone()
+    return date_format(timezone.localtime(when, zone), "SHORT_DATETIME_FORMAT")
+
+
 def reminders_send_due(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
     """Turn every due reminder into one notification and one e-mail.
 
@@ -141,7 +153,7 @@ def reminders_send_due(*, now: dt.datetime | None = None, batch_size: int = 500)
                         kind="task-reminder",
                         title=_("Reminder: %(title)s") % {"title": task.title},
                         body=_("Due %(due)s")
-                        % {"due": timezone.localtime(task.due_at).strftime("%d.%m.%Y %H:%M")},
+                        % {"due": _local_time_for(task.assignee, task.due_at)},
                         url=task.get_absolute_url(),
                         dedupe_key=f"task-reminder:{task.pk}:{task.remind_at.isoformat()}",
                         email=True,

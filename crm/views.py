@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,12 +26,12 @@ from .models import Role, Task
 from .search import search_all
 
 AREAS = {
-    "contacts": _("Contacts"),
-    "deals": _("Deals"),
-    "tickets": _("Tickets"),
-    "knowledgebase": _("Knowledge base"),
-    "marketing": _("Marketing"),
-    "reports": _("Reports"),
+    "contacts": gettext_lazy("Contacts"),
+    "deals": gettext_lazy("Deals"),
+    "tickets": gettext_lazy("Tickets"),
+    "knowledgebase": gettext_lazy("Knowledge base"),
+    "marketing": gettext_lazy("Marketing"),
+    "reports": gettext_lazy("Reports"),
 }
 
 
@@ -60,9 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def area_coming(request: HttpRequest, area: str) -> HttpResponse:
     if area not in AREAS:
         raise Http404
-    return render(
-        request, "crm/area_coming.html", {"area": area, "area_label": _(str(AREAS[area]))}
-    )
+    return render(request, "crm/area_coming.html", {"area": area, "area_label": AREAS[area]})
 
 
 # --- tasks ---------------------------------------------------------------------------------
