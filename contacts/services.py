@@ -220,6 +220,66 @@ def _full_clean(obj: models.Model, exclude: list[str] | None = None) -> None:
 # --- contacts and companies ----------------------------------------------------------------
 
 
+def _party_validate(
+    party: Contact | Company,
+    *,
+    creating: bool,
+    phones: list[dict] | None,
+    emails: list[dict] | None,
+    custom: dict[str, Any] | None,
+    errors: dict[str, list[str]] | None = None,
+) -> tuple[list[dict] | None, list[dict] | None]:
+    """Check a person or company with its phones, e-mails and custom fields, all at once, so
+    that the user sees every problem in one answer; returns the normalised phones and e-mails
+    (None for a list that is not being changed)."""
+    errors = dict(errors or {})
+    try:
+        _full_clean(party, exclude=["custom"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    clean_phones = clean_emails = None
+    if creating or phones is not None or emails is not None:
+        try:
+            found_phones, found_emails = _clean_points(phones, emails)
+            clean_phones = found_phones if creating or phones is not None else None
+            clean_emails = found_emails if creating or emails is not None else None
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if creating or custom is not None:
+        target = (
+            CustomField.Target.CONTACT if isinstance(party, Contact) else CustomField.Target.COMPANY
+        )
+        try:
+            party.custom = custom_fields_clean(
+                target, custom, stored=None if creating else party.custom
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return clean_phones, clean_emails
+
+
+def _party_save(
+    party: Contact | Company,
+    phones: list[dict] | None,
+    emails: list[dict] | None,
+    tags: list[str] | None,
+) -> None:
+    party.save()
+    _replace_points(party, phones, emails)
+    if tags is not None:
+        party.tags.set(tags_resolve(tags))
+
+
+def _party_new(model, fields: tuple[str, ...], data: dict[str, Any], actor: User | None):
+    party = model(**{k: v for k, v in data.items() if k in fields})
+    party.created_by = actor
+    if party.owner_id is None and actor is not None:
+        party.owner = actor
+    return party
+
+
 def contact_create(
     *,
     actor: User | None,
@@ -235,28 +295,13 @@ def contact_create(
     Raises ``DuplicateContactError`` when a phone or e-mail already belongs to someone, unless
     ``allow_duplicate`` (the user saw the warning and chose to create anyway).
     """
-    contact = Contact(**{k: v for k, v in data.items() if k in CONTACT_FIELDS})
-    contact.created_by = actor
-    if contact.owner_id is None and actor is not None:
-        contact.owner = actor
-    errors: dict[str, list[str]] = {}
-    try:
-        _full_clean(contact, exclude=["custom"])
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    contact = _party_new(Contact, CONTACT_FIELDS, data, actor)
+    errors = {}
     if not (contact.first_name or contact.last_name or phones or emails):
-        errors.setdefault("last_name", []).append(_("Give at least a name, a phone or an e-mail."))
-    try:
-        clean_phones, clean_emails = _clean_points(phones, emails)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        clean_phones, clean_emails = [], []
-    try:
-        contact.custom = custom_fields_clean(CustomField.Target.CONTACT, custom)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+        errors["last_name"] = [_("Give at least a name, a phone or an e-mail.")]
+    clean_phones, clean_emails = _party_validate(
+        contact, creating=True, phones=phones, emails=emails, custom=custom, errors=errors
+    )
     if not allow_duplicate:
         dupes = contacts_with_points(
             phones=[p["number"] for p in clean_phones], emails=[e["address"] for e in clean_emails]
@@ -264,10 +309,7 @@ def contact_create(
         if dupes:
             raise DuplicateContactError(dupes)
     with transaction.atomic():
-        contact.save()
-        _replace_points(contact, clean_phones, clean_emails)
-        if tags:
-            contact.tags.set(tags_resolve(tags))
+        _party_save(contact, clean_phones, clean_emails, tags or None)
         interaction_record(
             contact=contact,
             kind=Interaction.Kind.SYSTEM,
@@ -287,37 +329,14 @@ def contact_update(
     tags: list[str] | None = None,
     custom: dict[str, Any] | None = None,
 ) -> Contact:
-    data = data or {}
-    for key, value in data.items():
+    for key, value in (data or {}).items():
         if key in CONTACT_FIELDS:
             setattr(contact, key, value)
-    errors: dict[str, list[str]] = {}
-    try:
-        _full_clean(contact, exclude=["custom"])
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    clean_phones = clean_emails = None
-    if phones is not None or emails is not None:
-        try:
-            p, e = _clean_points(phones, emails)
-            clean_phones = p if phones is not None else None
-            clean_emails = e if emails is not None else None
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if custom is not None:
-        try:
-            contact.custom = custom_fields_clean(
-                CustomField.Target.CONTACT, custom, stored=contact.custom
-            )
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    clean_phones, clean_emails = _party_validate(
+        contact, creating=False, phones=phones, emails=emails, custom=custom
+    )
     with transaction.atomic():
-        contact.save()
-        _replace_points(contact, clean_phones, clean_emails)
-        if tags is not None:
-            contact.tags.set(tags_resolve(tags))
+        _party_save(contact, clean_phones, clean_emails, tags)
     return contact
 
 
@@ -330,31 +349,12 @@ def company_create(
     tags: list[str] | None = None,
     custom: dict[str, Any] | None = None,
 ) -> Company:
-    company = Company(**{k: v for k, v in data.items() if k in COMPANY_FIELDS})
-    company.created_by = actor
-    if company.owner_id is None and actor is not None:
-        company.owner = actor
-    errors: dict[str, list[str]] = {}
-    try:
-        _full_clean(company, exclude=["custom"])
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        clean_phones, clean_emails = _clean_points(phones, emails)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        clean_phones, clean_emails = [], []
-    try:
-        company.custom = custom_fields_clean(CustomField.Target.COMPANY, custom)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    company = _party_new(Company, COMPANY_FIELDS, data, actor)
+    clean_phones, clean_emails = _party_validate(
+        company, creating=True, phones=phones, emails=emails, custom=custom
+    )
     with transaction.atomic():
-        company.save()
-        _replace_points(company, clean_phones, clean_emails)
-        if tags:
-            company.tags.set(tags_resolve(tags))
+        _party_save(company, clean_phones, clean_emails, tags or None)
     return company
 
 
@@ -371,33 +371,11 @@ def company_update(
     for key, value in (data or {}).items():
         if key in COMPANY_FIELDS:
             setattr(company, key, value)
-    errors: dict[str, list[str]] = {}
-    try:
-        _full_clean(company, exclude=["custom"])
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    clean_phones = clean_emails = None
-    if phones is not None or emails is not None:
-        try:
-            p, e = _clean_points(phones, emails)
-            clean_phones = p if phones is not None else None
-            clean_emails = e if emails is not None else None
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if custom is not None:
-        try:
-            company.custom = custom_fields_clean(
-                CustomField.Target.COMPANY, custom, stored=company.custom
-            )
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    clean_phones, clean_emails = _party_validate(
+        company, creating=False, phones=phones, emails=emails, custom=custom
+    )
     with transaction.atomic():
-        company.save()
-        _replace_points(company, clean_phones, clean_emails)
-        if tags is not None:
-            company.tags.set(tags_resolve(tags))
+        _party_save(company, clean_phones, clean_emails, tags)
     return company
 
 

@@ -101,8 +101,21 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ["recipient"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For evidence (access log, change history): nobody adds, edits or deletes it here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
     list_display = [
         "at",
         "user",
@@ -117,16 +130,6 @@ class AccessLogAdmin(admin.ModelAdmin):
     list_select_related = ["user", "content_type"]
     date_hierarchy = "at"
 
-    # The trail is evidence: nobody edits or deletes it from the admin.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DemoDataset)
 class DemoDatasetAdmin(admin.ModelAdmin):
@@ -134,21 +137,12 @@ class DemoDatasetAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """Change history recorded by database triggers: read-only evidence."""
 
     list_display = ["pgh_created_at", "pgh_label", "pgh_obj", "pgh_context"]
     list_filter = ["pgh_label", "pgh_created_at"]
     date_hierarchy = "pgh_created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(Task.pgh_event_model, EventAdmin)
