@@ -289,18 +289,19 @@ CHANNELS = [
     (Channel.MEETING, 5),
     ("", 10),
 ]
+# (catalogue name, as the client says it in Russian, in English, price)
 PRODUCTS = [
-    ("Кофемашина Saeco Lirika", Decimal("54990")),
-    ("Кофе в зёрнах, 1 кг", Decimal("1890")),
-    ("Чай листовой, 500 г", Decimal("990")),
-    ("Фильтр для воды", Decimal("2490")),
-    ("Кулер для воды напольный", Decimal("12900")),
-    ("Вода питьевая 19 л", Decimal("390")),
-    ("Стаканы бумажные, 1000 шт.", Decimal("1450")),
-    ("Сервисное обслуживание, месяц", Decimal("4500")),
-    ("Сахар порционный, 1000 шт.", Decimal("1150")),
-    ("Капсулы, 100 шт.", Decimal("3200")),
-]
+    ("Кофемашина Saeco Lirika", "кофемашину Saeco Lirika", "the Saeco Lirika coffee machine", Decimal("54990")),
+    ("Кофе в зёрнах, 1 кг", "кофе в зёрнах", "coffee beans", Decimal("1890")),
+    ("Чай листовой, 500 г", "листовой чай", "loose-leaf tea", Decimal("990")),
+    ("Фильтр для воды", "фильтры для воды", "water filters", Decimal("2490")),
+    ("Кулер для воды напольный", "напольный кулер", "a floor-standing water cooler", Decimal("12900")),
+    ("Вода питьевая 19 л", "питьевую воду", "drinking water", Decimal("390")),
+    ("Стаканы бумажные (1000 шт.)", "бумажные стаканы", "paper cups", Decimal("1450")),
+    ("Сервисное обслуживание, месяц", "сервисное обслуживание", "monthly servicing", Decimal("4500")),
+    ("Сахар порционный (1000 шт.)", "порционный сахар", "sugar sticks", Decimal("1150")),
+    ("Капсулы (100 шт.)", "капсулы", "coffee capsules", Decimal("3200")),
+]  # fmt: skip
 STORES = ["Интернет-магазин", "Магазин на Тверской", "Отдел оптовых продаж", "Маркетплейс"]
 
 _TRANSLIT = dict(
@@ -326,7 +327,8 @@ def translit(text: str) -> str:
 
 
 # --- what people say on each channel ---------------------------------------------------------
-# {kind: (subjects, bodies)} per language; "{product}", "{order}", "{amount}" are filled in.
+# {kind: (subjects, bodies)} per language; "{product}" (in Russian in the accusative), "{order}"
+# and "{amount}" are filled in.
 
 TEXTS = {
     "ru": {
@@ -334,7 +336,7 @@ TEXTS = {
             ["Входящий звонок"],
             [
                 "Уточнял сроки доставки по заказу №{order}.",
-                "Спрашивал о наличии: {product}.",
+                "Хочет заказать {product}, спрашивал о сроках.",
                 "Просил выставить счёт на {product}.",
                 "Жалоба на задержку доставки, пообещали перезвонить.",
                 "Интересовался скидкой при заказе от 50 000 ₽.",
@@ -345,7 +347,7 @@ TEXTS = {
             ["Исходящий звонок"],
             [
                 "Напомнили об оплате счёта №{order}.",
-                "Предложили новую линейку: {product}.",
+                "Предложили попробовать {product}.",
                 "Согласовали дату встречи.",
                 "Уточнили реквизиты для договора.",
                 "Собрали отзыв о последней поставке.",
@@ -381,7 +383,7 @@ TEXTS = {
             ["Чат"],
             [
                 "Клиент: Добрый день, заказ №{order} ещё в пути? — Оператор: Да, доставим завтра.",
-                "Клиент: Есть ли {product} в наличии? — Оператор: Есть, оформить?",
+                "Клиент: Можно заказать {product} на завтра? — Оператор: Да, оформляю.",
                 "Клиент: Как получить закрывающие документы? — Оператор: Они в личном кабинете.",
             ],
         ),
@@ -389,7 +391,7 @@ TEXTS = {
             ["Встреча в офисе клиента", "Презентация продукции", "Переговоры по договору"],
             [
                 "Обсудили объёмы на следующий квартал.",
-                "Показали образцы, клиент заинтересовался: {product}.",
+                "Показали образцы, клиент готов взять на пробу {product}.",
                 "Согласовали отсрочку платежа 30 дней.",
             ],
         ),
@@ -417,7 +419,7 @@ TEXTS = {
             ["Incoming call"],
             [
                 "Asked when order #{order} will be delivered.",
-                "Asked whether {product} is in stock.",
+                "Asked when {product} will be back in stock.",
                 "Requested an invoice for {product}.",
                 "Confirmed the payment of invoice #{order}.",
             ],
@@ -426,7 +428,7 @@ TEXTS = {
             ["Outgoing call"],
             [
                 "Reminded about invoice #{order}.",
-                "Offered the new range: {product}.",
+                "Offered to try {product}.",
                 "Agreed on a meeting date.",
                 "Asked for feedback on the last delivery.",
             ],
@@ -1036,7 +1038,8 @@ class _Builder:
 
     def text(self, lang: str, key: str) -> tuple[str, str]:
         subjects, bodies = TEXTS[lang][key]
-        product = self.rng.choice(PRODUCTS)[0]
+        _name, spoken_ru, spoken_en, _price = self.rng.choice(PRODUCTS)
+        product = spoken_ru if lang == "ru" else spoken_en
         values = {
             "product": product,
             "order": self.rng.randint(10000, 99999),
@@ -1138,7 +1141,7 @@ class _Builder:
         purchases = []
         for _ in range(person.purchases):
             lines = []
-            for name, price in rng.sample(PRODUCTS, rng.randint(1, 3)):
+            for name, _ru, _en, price in rng.sample(PRODUCTS, rng.randint(1, 3)):
                 qty = rng.randint(5, 60) if person.wholesale else rng.randint(1, 4)
                 lines.append({"name": name, "qty": qty, "price": str(price)})
             purchases.append(

@@ -14,6 +14,7 @@ from django.db.models.functions import Lower, Reverse, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import validators
 
@@ -238,8 +239,8 @@ class ContactPoint(models.Model):
 class Phone(ContactPoint):
     class Kind(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
-        WORK = "work", _("Work")
-        HOME = "home", _("Home")
+        WORK = "work", pgettext_lazy("kind of phone or e-mail", "Work")
+        HOME = "home", pgettext_lazy("kind of phone", "Home")
         FAX = "fax", _("Fax")
         OTHER = "other", _("Other")
 
@@ -279,7 +280,7 @@ class Phone(ContactPoint):
 
 class Email(ContactPoint):
     class Kind(models.TextChoices):
-        WORK = "work", _("Work")
+        WORK = "work", pgettext_lazy("kind of phone or e-mail", "Work")
         PERSONAL = "personal", _("Personal")
         OTHER = "other", _("Other")
 

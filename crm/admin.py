@@ -46,7 +46,7 @@ class UserAdmin(DjangoUserAdmin):
     )
     filter_horizontal = ["groups", "user_permissions"]
 
-    @admin.display(description=_("name"))
+    @admin.display(description=_("full name"))
     def get_full_name(self, obj):
         return obj.get_full_name()
 
