@@ -1138,6 +1138,10 @@ def _job_run(job: ImportJob, *, dry_run: bool) -> ImportJob:
         raise
     finally:
         progress.close()
+    if job.status == ImportJob.Status.DONE and job.file:
+        # The upload holds personal data that now lives in the base: keep no second copy of it.
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
     return job
 
 

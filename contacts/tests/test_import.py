@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 from unittest import mock
 
 import openpyxl
@@ -390,6 +391,23 @@ def test_a_finished_import_does_not_run_again(head):
 
     assert again.status == ImportJob.Status.DONE
     assert Contact.objects.count() == 1
+
+
+def test_the_uploaded_file_is_deleted_once_its_rows_are_in_the_base(head):
+    # given an uploaded and checked file, stored on disk
+    job = check(head, upload(head, csv_bytes([["Имя", "Телефон"], ["Анна", "89161234567"]])))
+    path = job.file.path
+    assert Path(path).exists()
+
+    # when it is imported
+    job = run(head, job)
+
+    # then no second copy of the personal data stays behind
+    assert job.status == ImportJob.Status.DONE
+    job.refresh_from_db()
+    assert not job.file
+    assert not Path(path).exists()
+    assert Contact.objects.get().first_name == "Анна"
 
 
 def test_row_errors_are_written_in_the_importers_language(head):
