@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection, transaction
 from django.db.models import (
     CharField,
@@ -237,9 +237,16 @@ def _contacts_by_name(base: QuerySet[Contact], upper: str, limit: int) -> list[C
     common first name lets thousands of candidates through pg_trgm's threshold, and joining
     each of them before the sort costs more than ranking them.
     """
-    scored = base.annotate(full=FULL_NAME, score=TrigramWordSimilarity(upper, FULL_NAME))
-    page = scored.filter(full__trigram_word_similar=upper).order_by("-score", "id")
-    query = scored.filter(pk__in=page.values("pk")[:limit]).order_by("-score", "id")
+    # Word similarity gives 1.0 to every name that contains the typed words in any order;
+    # plain similarity then puts "Петров Иван" before "Беспалов Иван Петрович".
+    scored = base.annotate(
+        full=FULL_NAME,
+        score=TrigramWordSimilarity(upper, FULL_NAME),
+        closeness=TrigramSimilarity(FULL_NAME, upper),
+    )
+    ranking = ("-score", "-closeness", "id")
+    page = scored.filter(full__trigram_word_similar=upper).order_by(*ranking)
+    query = scored.filter(pk__in=page.values("pk")[:limit]).order_by(*ranking)
     with transaction.atomic(), connection.cursor() as cursor:
         # NULL until pg_trgm is first used in this session: its default is then in force.
         cursor.execute("SELECT current_setting('pg_trgm.word_similarity_threshold', true)")
