@@ -198,7 +198,6 @@ class Contact(Party):
                 name="contacts_contact_name_trgm",
             ),
             models.Index(fields=["owner", "last_name"], name="contacts_contact_owner_idx"),
-            models.Index(fields=["company"], name="contacts_contact_company_idx"),
             models.Index(fields=["-lifetime_value"], name="contacts_contact_ltv_idx"),
             GinIndex(fields=["custom"], name="contacts_contact_custom_gin"),
         ]
@@ -223,8 +222,14 @@ class Contact(Party):
 class ContactPoint(models.Model):
     """A phone or e-mail of a person or of a company (exactly one of the two)."""
 
+    # No index of its own: the unique constraints lead with the contact.
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.CASCADE
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_index=False,
     )
     company = models.ForeignKey(
         Company, verbose_name=_("company"), null=True, blank=True, on_delete=models.CASCADE
@@ -385,8 +390,13 @@ class Interaction(models.Model):
         OUT = "out", _("Outgoing")
         NONE = "", _("—")
 
+    # Indexed by the composite index that leads with the contact (see Meta).
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="interactions"
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        related_name="interactions",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     direction = models.CharField(
@@ -410,7 +420,12 @@ class Interaction(models.Model):
     )
     # The deal, ticket or campaign it belongs to, when any.
     related_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # almost always empty; read through the related record, not by it
     )
     related_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -441,8 +456,13 @@ class Interaction(models.Model):
 
 
 class Purchase(models.Model):
+    # Indexed by the composite index that leads with the contact (see Meta).
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="purchases"
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        related_name="purchases",
+        db_index=False,
     )
     purchased_at = models.DateTimeField(_("date"), default=timezone.now)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
@@ -486,8 +506,13 @@ class Consent(models.Model):
         MARKETING_SMS = "marketing_sms", _("Marketing SMS")
         CALLS = "calls", _("Calls")
 
+    # Indexed by the composite index that leads with the contact (see Meta).
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="consents"
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        related_name="consents",
+        db_index=False,
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     granted = models.BooleanField(_("granted"))
