@@ -17,6 +17,7 @@ from crm.models import AccessLog, Task, User
 from crm.services import access_record
 
 from . import hooks
+from .events import event_text
 from .models import (
     Company,
     Consent,
@@ -313,8 +314,8 @@ def contact_create(
         interaction_record(
             contact=contact,
             kind=Interaction.Kind.SYSTEM,
-            subject=_("Contact created"),
             author=actor,
+            **_event("contact_created"),
         )
     return contact
 
@@ -385,6 +386,14 @@ def contact_viewed(*, user: User, contact: Contact, ip_address: str | None = Non
 
 
 # --- interactions, purchases, consents -----------------------------------------------------
+
+
+def _event(event: str, **params: Any) -> dict[str, Any]:
+    """Arguments of interaction_record() for a system event (see contacts/events.py)."""
+    return {
+        "subject": event_text(event, params) or event,
+        "data": {"event": event, "params": params},
+    }
 
 
 def interaction_record(
@@ -593,18 +602,12 @@ def consent_set(
                 "recorded_by": actor,
             },
         )
-        label = Consent.Purpose(purpose).label
         interaction_record(
             contact=contact,
             kind=Interaction.Kind.SYSTEM,
-            subject=(
-                _("Consent granted: %(purpose)s")
-                if granted
-                else _("Consent withdrawn: %(purpose)s")
-            )
-            % {"purpose": label},
             body=evidence,
             author=actor,
+            **_event("consent_granted" if granted else "consent_withdrawn", purpose=purpose),
         )
     return consent
 
@@ -752,8 +755,8 @@ def contact_merge(*, actor: User, keep: Contact, drop: Contact) -> ContactMerge:
         interaction_record(
             contact=keep,
             kind=Interaction.Kind.SYSTEM,
-            subject=_("Merged with %(name)s (#%(id)s)") % {"name": drop, "id": drop.pk},
             author=actor,
+            **_event("merged", name=str(drop), id=drop.pk),
         )
         customer_value_refresh(contact_ids=[keep.pk, drop.pk])
     return merge
@@ -785,8 +788,8 @@ def contact_merge_undo(*, actor: User, merge: ContactMerge) -> Contact:
         interaction_record(
             contact=keep,
             kind=Interaction.Kind.SYSTEM,
-            subject=_("Merge with %(name)s (#%(id)s) undone") % {"name": drop, "id": drop.pk},
             author=actor,
+            **_event("merge_undone", name=str(drop), id=drop.pk),
         )
         customer_value_refresh(contact_ids=[keep.pk, drop.pk])
     return drop

@@ -123,3 +123,16 @@ def when(value) -> str:
         return _("Yesterday, %(time)s") % {"time": clock}
     day = formats.date_format(local, "j M" if local.year == today.year else "j M Y")
     return f"{day}, {clock}"
+
+
+@register.filter
+def subject_for_reader(item) -> str:
+    """A system event told in the reader's language; other interactions as they were written."""
+    data = item.data if isinstance(item.data, dict) else {}
+    if data.get("event"):
+        from contacts.events import event_text
+
+        text = event_text(data["event"], data.get("params"))
+        if text is not None:
+            return text
+    return item.subject
