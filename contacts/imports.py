@@ -1285,3 +1285,22 @@ def mapped_columns(job: ImportJob, headers: list[str]) -> list[tuple[str, str]]:
         if code and code in targets and int(index) < len(headers):
             found.append((headers[int(index)], str(targets[code].label)))
     return found
+
+
+def import_files_purge(*, older_than: dt.timedelta) -> int:
+    """Delete uploads older than ``older_than`` of jobs that are not queued or running.
+
+    Checked or failed uploads hold personal data nobody imported; they are not kept forever.
+    """
+    cutoff = timezone.now() - older_than
+    stale = (
+        ImportJob.objects.filter(created_at__lt=cutoff)
+        .exclude(file="")
+        .exclude(status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])
+    )
+    purged = 0
+    for job in stale.only("pk", "file").iterator():
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        purged += 1
+    return purged

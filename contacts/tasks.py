@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
 
 from . import imports, services
 
@@ -23,3 +26,11 @@ def recompute_customer_value() -> dict[str, int]:
     refreshed = services.customer_value_refresh()
     scored = services.rfm_recompute()
     return {"refreshed": refreshed, "scored": scored}
+
+
+@shared_task
+def purge_import_files() -> int:
+    """Daily: uploads of checks and failed imports older than IMPORT_FILE_RETENTION_DAYS."""
+    return imports.import_files_purge(
+        older_than=dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    )

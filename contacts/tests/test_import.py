@@ -10,10 +10,11 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from contacts import imports, services
 from contacts.models import Company, Contact, CustomField, ImportJob, Source
+from contacts.tasks import purge_import_files
 from contacts.tests.factories import CompanyFactory, ContactFactory
 from contacts.tests.io_support import check, csv_bytes, run, upload
 
@@ -408,6 +409,28 @@ def test_the_uploaded_file_is_deleted_once_its_rows_are_in_the_base(head):
     assert not job.file
     assert not Path(path).exists()
     assert Contact.objects.get().first_name == "Анна"
+
+
+def test_uploads_nobody_imported_are_purged_after_the_retention(head, settings):
+    # given a checked upload from last week, a fresh one, and one queued to run
+    old = check(head, upload(head, csv_bytes([["Имя"], ["Анна"]])))
+    fresh = check(head, upload(head, csv_bytes([["Имя"], ["Борис"]])))
+    queued = check(head, upload(head, csv_bytes([["Имя"], ["Вера"]])))
+    week_ago = timezone.now() - dt.timedelta(days=8)
+    ImportJob.objects.filter(pk__in=[old.pk, queued.pk]).update(created_at=week_ago)
+    ImportJob.objects.filter(pk=queued.pk).update(status=ImportJob.Status.QUEUED)
+    old_path = old.file.path
+
+    # when the daily purge runs with a 7-day retention
+    settings.IMPORT_FILE_RETENTION_DAYS = 7
+    purged = purge_import_files()
+
+    # then only the old upload that is not about to run is gone
+    assert purged == 1
+    assert not Path(old_path).exists()
+    assert not ImportJob.objects.get(pk=old.pk).file
+    assert ImportJob.objects.get(pk=fresh.pk).file
+    assert ImportJob.objects.get(pk=queued.pk).file
 
 
 def test_row_errors_are_written_in_the_importers_language(head):

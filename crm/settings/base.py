@@ -149,7 +149,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contacts.tasks.recompute_customer_value",
         "schedule": crontab(hour=3, minute=0),
     },
+    "contacts-purge-import-files": {
+        "task": "contacts.tasks.purge_import_files",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
+# Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
 WORKER_HEARTBEAT_MAX_AGE = 120  # seconds after which /healthz reports the worker as silent
 
 REST_FRAMEWORK = {
