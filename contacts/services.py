@@ -320,6 +320,26 @@ def contact_create(
     return contact
 
 
+def _party_update(
+    party: Contact | Company,
+    fields: tuple[str, ...],
+    *,
+    data: dict[str, Any] | None,
+    phones: list[dict] | None,
+    emails: list[dict] | None,
+    tags: list[str] | None,
+    custom: dict[str, Any] | None,
+) -> None:
+    for key, value in (data or {}).items():
+        if key in fields:
+            setattr(party, key, value)
+    clean_phones, clean_emails = _party_validate(
+        party, creating=False, phones=phones, emails=emails, custom=custom
+    )
+    with transaction.atomic():
+        _party_save(party, clean_phones, clean_emails, tags)
+
+
 def contact_update(
     *,
     actor: User,
@@ -330,14 +350,9 @@ def contact_update(
     tags: list[str] | None = None,
     custom: dict[str, Any] | None = None,
 ) -> Contact:
-    for key, value in (data or {}).items():
-        if key in CONTACT_FIELDS:
-            setattr(contact, key, value)
-    clean_phones, clean_emails = _party_validate(
-        contact, creating=False, phones=phones, emails=emails, custom=custom
+    _party_update(
+        contact, CONTACT_FIELDS, data=data, phones=phones, emails=emails, tags=tags, custom=custom
     )
-    with transaction.atomic():
-        _party_save(contact, clean_phones, clean_emails, tags)
     return contact
 
 
@@ -369,14 +384,9 @@ def company_update(
     tags: list[str] | None = None,
     custom: dict[str, Any] | None = None,
 ) -> Company:
-    for key, value in (data or {}).items():
-        if key in COMPANY_FIELDS:
-            setattr(company, key, value)
-    clean_phones, clean_emails = _party_validate(
-        company, creating=False, phones=phones, emails=emails, custom=custom
+    _party_update(
+        company, COMPANY_FIELDS, data=data, phones=phones, emails=emails, tags=tags, custom=custom
     )
-    with transaction.atomic():
-        _party_save(company, clean_phones, clean_emails, tags)
     return company
 
 

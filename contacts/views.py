@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.http import client_ip
 from crm.models import AccessLog
 from crm.services import access_record
 
@@ -57,10 +58,6 @@ TAGS_IN_FILTER = 300
 def _require(user, permission: str) -> None:
     if not user.has_perm(permission):
         raise PermissionDenied
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _definitions(target: str) -> list[CustomField]:
@@ -127,7 +124,7 @@ def _page_url(request: HttpRequest, **changes) -> str:
     return f"{request.path}?{encoded}" if encoded else request.path
 
 
-def _list_filters(request: HttpRequest, *, target: str, sorts: dict, with_company: bool):
+def list_filters(request: HttpRequest, *, target: str, sorts: dict, with_company: bool):
     """The bound filter form of a list and the conditions it adds (None when it is invalid)."""
     definitions = _definitions(target)
     form = ListFilterForm(
@@ -176,7 +173,7 @@ def _filters_context(request: HttpRequest, form: ListFilterForm) -> dict:
 def contact_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "contacts.list_contact")
-    form, condition = _list_filters(
+    form, condition = list_filters(
         request, target=CustomField.Target.CONTACT, sorts=SORTS_CONTACT, with_company=True
     )
     rows, next_cursor, query, company = [], None, "", None
@@ -216,7 +213,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 def company_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "contacts.list_contact")
-    form, condition = _list_filters(
+    form, condition = list_filters(
         request, target=CustomField.Target.COMPANY, sorts=SORTS_COMPANY, with_company=False
     )
     rows, next_cursor, query = [], None, ""
@@ -352,7 +349,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from None
         messages.info(request, _("This contact was merged into %(name)s.") % {"name": kept})
         return redirect(kept)
-    services.contact_viewed(user=user, contact=contact, ip_address=_ip(request))
+    services.contact_viewed(user=user, contact=contact, ip_address=client_ip(request))
     timeline = _timeline_context(request, contact, _timeline_kinds(request))
     context = {
         **timeline,
@@ -486,21 +483,26 @@ def _errors_into(
             form.add_error(None, errors)
 
 
-def _save_party(request, form, phones, emails, save) -> tuple[object | None, list | None]:
-    """Validate the form and formsets and call ``save(data, phones, emails, tags, custom)``;
-    returns the saved object, or the duplicates when the service found some."""
+def _save_party(
+    request, form, phones, emails, service, **arguments
+) -> tuple[object | None, list | None]:
+    """Validate the form and formsets and call the create or update ``service`` with what they
+    hold (and ``arguments``); returns the saved object, or the duplicates the service found."""
     if not (form.is_valid() and phones.is_valid() and emails.is_valid()):
         return None, None
+    if "allow_duplicate" in form.fields:  # the person saw the warning and chose to go on
+        arguments["allow_duplicate"] = form.cleaned_data.get("allow_duplicate", False)
     phone_rows, phone_at = points_from(phones, "number")
     email_rows, email_at = points_from(emails, "address")
     try:
         return (
-            save(
-                form.service_data(),
-                phone_rows,
-                email_rows,
-                tags_parse(form.cleaned_data.get("tags", "")),
-                form.custom_values(),
+            service(
+                data=form.service_data(),
+                phones=phone_rows,
+                emails=email_rows,
+                tags=tags_parse(form.cleaned_data.get("tags", "")),
+                custom=form.custom_values(),
+                **arguments,
             ),
             None,
         )
@@ -543,18 +545,14 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         form.add_custom_fields(definitions, {})
         phones, emails = points_formsets(request.POST)
 
-        def save(data, phone_rows, email_rows, tags, custom):
-            return services.contact_create(
-                actor=user,
-                data=data,
-                phones=phone_rows,
-                emails=email_rows,
-                tags=tags,
-                custom=custom,
-                allow_duplicate=form.cleaned_data.get("allow_duplicate", False),
-            )
-
-        contact, duplicates = _save_party(request, form, phones, emails, save)
+        contact, duplicates = _save_party(
+            request,
+            form,
+            phones,
+            emails,
+            services.contact_create,
+            actor=user,
+        )
         if contact is not None:
             messages.success(request, _("Contact “%(name)s” created.") % {"name": contact})
             return redirect(contact)
@@ -599,19 +597,15 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_custom_fields(definitions, contact.custom)
         phones, emails = points_formsets(request.POST)
 
-        def save(data, phone_rows, email_rows, tags, custom):
-            # A copy: a rejected edit must leave the object the page shows untouched.
-            return services.contact_update(
-                actor=user,
-                contact=Contact.objects.get(pk=contact.pk),
-                data=data,
-                phones=phone_rows,
-                emails=email_rows,
-                tags=tags,
-                custom=custom,
-            )
-
-        saved, _duplicates = _save_party(request, form, phones, emails, save)
+        saved, _duplicates = _save_party(
+            request,
+            form,
+            phones,
+            emails,
+            services.contact_update,
+            actor=user,
+            contact=Contact.objects.get(pk=contact.pk),
+        )
         if saved is not None:
             messages.success(request, _("Contact saved."))
             return redirect(saved)
@@ -635,17 +629,9 @@ def company_create(request: HttpRequest) -> HttpResponse:
         form.add_custom_fields(definitions, {})
         phones, emails = points_formsets(request.POST)
 
-        def save(data, phone_rows, email_rows, tags, custom):
-            return services.company_create(
-                actor=user,
-                data=data,
-                phones=phone_rows,
-                emails=email_rows,
-                tags=tags,
-                custom=custom,
-            )
-
-        company, _duplicates = _save_party(request, form, phones, emails, save)
+        company, _duplicates = _save_party(
+            request, form, phones, emails, services.company_create, actor=user
+        )
         if company is not None:
             messages.success(request, _("Company “%(name)s” created.") % {"name": company})
             return redirect(company)
@@ -675,18 +661,15 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_custom_fields(definitions, company.custom)
         phones, emails = points_formsets(request.POST)
 
-        def save(data, phone_rows, email_rows, tags, custom):
-            return services.company_update(
-                actor=user,
-                company=Company.objects.get(pk=company.pk),
-                data=data,
-                phones=phone_rows,
-                emails=email_rows,
-                tags=tags,
-                custom=custom,
-            )
-
-        saved, _duplicates = _save_party(request, form, phones, emails, save)
+        saved, _duplicates = _save_party(
+            request,
+            form,
+            phones,
+            emails,
+            services.company_update,
+            actor=user,
+            company=Company.objects.get(pk=company.pk),
+        )
         if saved is not None:
             messages.success(request, _("Company saved."))
             return redirect(saved)
@@ -715,7 +698,9 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("phones", "emails", "tags"),
         pk=pk,
     )
-    access_record(user=user, action=AccessLog.Action.VIEW, obj=company, ip_address=_ip(request))
+    access_record(
+        user=user, action=AccessLog.Action.VIEW, obj=company, ip_address=client_ip(request)
+    )
     people = list(
         selectors.contacts_visible_to(user)
         .filter(company=company)

@@ -15,10 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.http import client_ip
+
 from . import exports, imports, selectors
 from .forms import SORTS_CONTACT
 from .models import Contact, CustomField, ImportJob
-from .views import _ip, _list_filters
+from .views import list_filters
 
 # The search box ranks the best matches; an export of a search takes this many at most.
 EXPORT_SEARCH_LIMIT = 1000
@@ -204,7 +206,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if selectors.export_cap_for(user) <= 0:
         raise PermissionDenied
     file_format = request.GET.get("format", "csv")
-    form, condition = _list_filters(
+    form, condition = list_filters(
         request, target=CustomField.Target.CONTACT, sorts=SORTS_CONTACT, with_company=True
     )
     if condition is None:
@@ -226,7 +228,7 @@ def export(request: HttpRequest) -> HttpResponse:
             queryset=queryset,
             file_format=file_format,
             query=request.GET.urlencode(),
-            ip_address=_ip(request),
+            ip_address=client_ip(request),
         )
     except ValidationError as exc:
         return _export_refused(request, " ".join(exc.messages))

@@ -21,6 +21,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.http import client_ip
 from crm.models import AccessLog
 from crm.services import access_record
 
@@ -42,10 +43,6 @@ SEARCH_PARAMETER = OpenApiParameter(
     f"Answers one page of the best matches (at most {SEARCH_LIMIT} without the permission to "
     f"list the base, otherwise up to `page_size`, at most {SEARCH_LIMIT_MAX}).",
 )
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _truthy(value: str | None) -> bool:
@@ -146,7 +143,7 @@ class SearchListMixin:
             model=self.permission_model,
             record_count=len(rows),
             query=query,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
         data = self.get_serializer(rows, many=True).data
         return Response({"next": None, "previous": None, "results": data})
@@ -167,7 +164,7 @@ class OneContactListMixin:
         if not user.has_perm("contacts.list_contact"):
             contact = selectors.contacts_visible_to(user).filter(pk=pk).first()
             if contact is not None:
-                services.contact_viewed(user=user, contact=contact, ip_address=_client_ip(request))
+                services.contact_viewed(user=user, contact=contact, ip_address=client_ip(request))
         return response
 
 
@@ -301,7 +298,7 @@ class ContactViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         contact = self.get_object()
-        services.contact_viewed(user=request.user, contact=contact, ip_address=_client_ip(request))
+        services.contact_viewed(user=request.user, contact=contact, ip_address=client_ip(request))
         return Response(self.get_serializer(contact).data)
 
     def create(self, request, *args, **kwargs):
@@ -377,7 +374,7 @@ class ContactLookupView(APIView):
             model=Contact,
             record_count=len(matches),
             query=phone,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
         context = {"request": request}
         if "phone" in selectors.masked_fields_for(request.user):
