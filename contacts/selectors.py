@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Lower, Reverse, Upper
 
 from crm.models import Role, Task, Team, User
+from crm.search import search_text
 
 from . import hooks
 from .models import Company, Consent, Contact, Email, Interaction, Phone, Purchase
@@ -183,7 +184,7 @@ def contacts_search(user: User, query: str, *, limit: int = 20) -> list[Contact]
 
     Each branch is one indexed query; the first that matches answers.
     """
-    query = (query or "").strip()[:100]
+    query = search_text(query)
     if len(query) < 2:
         return []
     base = contacts_visible_to(user).select_related("company", "owner")
@@ -266,7 +267,7 @@ def _contacts_by_name(base: QuerySet[Contact], upper: str, limit: int) -> list[C
 
 
 def companies_search(user: User, query: str, *, limit: int = 10) -> list[Company]:
-    query = (query or "").strip()[:100]
+    query = search_text(query)
     if len(query) < 2:
         return []
     qs = companies_visible_to(user)

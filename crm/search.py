@@ -34,7 +34,16 @@ def search_register(key: str, provider: Provider, *, order: int = 100) -> None:
     _PROVIDERS[key] = (order, provider)
 
 
+def search_text(query: str | None, *, limit: int = 100) -> str:
+    """What a search box sent, bounded, without the NUL bytes PostgreSQL text cannot hold
+    (a pasted "\x00" must find nothing, not fail)."""
+    return (query or "").replace("\x00", "").strip()[:limit]
+
+
 def search_all(user, query: str) -> list[SearchGroup]:
+    query = search_text(query)
+    if not query:
+        return []
     groups = []
     for _order, provider in sorted(_PROVIDERS.values(), key=lambda p: p[0]):
         group = provider(user, query)

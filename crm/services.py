@@ -291,7 +291,7 @@ def access_record(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:255] if obj is not None else "",
         record_count=record_count,
-        query=query[:500],
+        query=query.replace("\x00", "")[:500],  # as typed, less what PostgreSQL cannot store
         ip_address=ip_address,
     )
     if action == AccessLog.Action.VIEW:
