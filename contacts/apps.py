@@ -10,8 +10,11 @@ class ContactsConfig(AppConfig):
         from crm.models import Role
         from crm.roles import grant
 
-        # Imported for what they register: demo data, merge movers, navigation and search.
-        from . import demo, hooks, navigation, search_provider, services  # noqa: F401
+        # Imported for what they register: demo data, navigation and search.
+        from . import demo, hooks, navigation, search_provider  # noqa: F401
+        from .services import merge_movers_register
+
+        merge_movers_register()
 
         crud = [
             f"contacts.{verb}_{model}"

@@ -1,0 +1,62 @@
+"""The verbs of the customer base: everything that changes contacts, companies and what hangs
+on them. Every interface — a view, the API, a Celery task, a management command, the admin —
+calls these and nothing else.
+
+- ``parties``: people and companies (a *party* is either), their phones, e-mails, tags and
+  custom fields;
+- ``timeline``: touchpoints on the client's timeline, notes, consents;
+- ``value``: purchases and the customer value computed from them;
+- ``merge``: merging two records of one person, and undoing it.
+
+Callers import this package (``from contacts import services``); the modules are its seams.
+"""
+
+from .merge import MERGE_FILL_FIELDS, contact_merge, contact_merge_undo, merge_movers_register
+from .parties import (
+    COMPANY_FIELDS,
+    CONTACT_FIELDS,
+    DuplicateContactError,
+    company_create,
+    company_delete,
+    company_update,
+    contact_create,
+    contact_point_remove,
+    contact_update,
+    contact_viewed,
+    contacts_with_points,
+    custom_fields_clean,
+    email_save,
+    phone_save,
+    tags_resolve,
+)
+from .timeline import consent_allows, consent_set, interaction_record, note_add
+from .value import customer_value_refresh, purchase_record, rfm_recompute
+
+__all__ = [
+    "COMPANY_FIELDS",
+    "CONTACT_FIELDS",
+    "MERGE_FILL_FIELDS",
+    "DuplicateContactError",
+    "company_create",
+    "company_delete",
+    "company_update",
+    "consent_allows",
+    "consent_set",
+    "contact_create",
+    "contact_merge",
+    "contact_merge_undo",
+    "contact_point_remove",
+    "contact_update",
+    "contact_viewed",
+    "contacts_with_points",
+    "custom_fields_clean",
+    "customer_value_refresh",
+    "email_save",
+    "interaction_record",
+    "merge_movers_register",
+    "note_add",
+    "phone_save",
+    "purchase_record",
+    "rfm_recompute",
+    "tags_resolve",
+]

@@ -1,0 +1,468 @@
+"""People and companies — the parties a business deals with — with their phones, e-mails,
+tags and custom fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from crm.models import AccessLog, User
+from crm.services import access_record
+
+from ..models import (
+    Company,
+    Contact,
+    CustomField,
+    Email,
+    Interaction,
+    Phone,
+    Tag,
+)
+from ..validators import clean_custom_value, normalize_email, normalize_phone
+from .timeline import _event, interaction_record
+
+CONTACT_FIELDS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "position",
+    "company",
+    "owner",
+    "source",
+    "preferred_channel",
+    "language",
+    "time_zone",
+    "birthday",
+    "address",
+    "region",
+    "interests",
+    "notes",
+)
+COMPANY_FIELDS = (
+    "name",
+    "legal_name",
+    "inn",
+    "kpp",
+    "ogrn",
+    "industry",
+    "website",
+    "owner",
+    "source",
+    "address",
+    "region",
+    "notes",
+)
+
+
+class DuplicateContactError(ValidationError):
+    """The phone or e-mail belongs to existing contacts; ``duplicates`` lists them."""
+
+    def __init__(self, duplicates: list[Contact]):
+        self.duplicates = duplicates
+        # No names here: the caller shows only the duplicates its user may open.
+        super().__init__(
+            {"__all__": [_("A contact with this phone or e-mail already exists.")]},
+            code="duplicate",
+        )
+
+
+# --- custom fields, phones, e-mails --------------------------------------------------------
+
+
+def custom_fields_clean(
+    target: str,
+    values: dict[str, Any] | None,
+    *,
+    partial: bool = False,
+    stored: dict[str, Any] | None = None,
+) -> dict:
+    """Check custom field values against their definitions; errors are keyed ``custom.<code>``.
+
+    ``stored`` are the values already on the record, which ``values`` update. A stored value
+    of a field since deactivated or removed is kept as it is (it comes back with the field)
+    instead of being reported: nobody sent it, and nobody could correct it.
+    """
+    incoming = dict(values or {})
+    stored = dict(stored or {})
+    values = {**stored, **incoming}
+    fields = {f.code: f for f in CustomField.objects.filter(target=target, is_active=True)}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for code in values:
+        if code in fields:
+            continue
+        if code in incoming:
+            errors[f"custom.{code}"] = [_("There is no such field.")]
+        else:
+            cleaned[code] = stored[code]
+    for code, field in fields.items():
+        if partial and code not in values:
+            continue
+        try:
+            value = clean_custom_value(field, values.get(code))
+        except ValidationError as exc:
+            errors[f"custom.{code}"] = exc.messages
+            continue
+        if value is not None:
+            cleaned[code] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_points(
+    phones: list[dict] | None, emails: list[dict] | None
+) -> tuple[list[dict], list[dict]]:
+    errors: dict[str, list[str]] = {}
+    clean_phones, clean_emails = [], []
+    seen: set[str] = set()
+    for i, item in enumerate(phones or []):
+        try:
+            number = normalize_phone(item.get("number", ""))
+        except ValidationError as exc:
+            errors[f"phones.{i}.number"] = exc.messages
+            continue
+        if number in seen:
+            continue
+        seen.add(number)
+        kind = item.get("kind") or Phone.Kind.MOBILE
+        if kind not in Phone.Kind.values:
+            errors[f"phones.{i}.kind"] = [_("Unknown kind.")]
+        clean_phones.append(
+            {"number": number, "kind": kind, "extension": item.get("extension", "")[:10]}
+        )
+    seen = set()
+    for i, item in enumerate(emails or []):
+        try:
+            address = normalize_email(item.get("address", ""))
+        except ValidationError as exc:
+            errors[f"emails.{i}.address"] = exc.messages
+            continue
+        if address in seen:
+            continue
+        seen.add(address)
+        kind = item.get("kind") or Email.Kind.WORK
+        if kind not in Email.Kind.values:
+            errors[f"emails.{i}.kind"] = [_("Unknown kind.")]
+        clean_emails.append({"address": address, "kind": kind})
+    if errors:
+        raise ValidationError(errors)
+    return clean_phones, clean_emails
+
+
+def contacts_with_points(
+    *, phones: list[str], emails: list[str], exclude_pk: int | None = None
+) -> list[Contact]:
+    """Existing (not merged-away) contacts that have any of these phones or e-mails."""
+    if not phones and not emails:
+        return []
+    ids = set(
+        Phone.objects.filter(number__in=phones, contact__isnull=False).values_list(
+            "contact_id", flat=True
+        )
+    )
+    ids |= set(
+        Email.objects.annotate(a=Lower("address"))
+        .filter(a__in=[e.lower() for e in emails], contact__isnull=False)
+        .values_list("contact_id", flat=True)
+    )
+    ids.discard(exclude_pk)
+    return list(Contact.objects.filter(pk__in=ids, merged_into__isnull=True).order_by("pk")[:20])
+
+
+def _replace_points(
+    owner: Contact | Company, phones: list[dict] | None, emails: list[dict] | None
+) -> None:
+    key = "contact" if isinstance(owner, Contact) else "company"
+    if phones is not None:
+        Phone.objects.filter(**{key: owner}).delete()
+        Phone.objects.bulk_create(
+            Phone(**{key: owner}, is_primary=(i == 0), **p) for i, p in enumerate(phones)
+        )
+    if emails is not None:
+        Email.objects.filter(**{key: owner}).delete()
+        Email.objects.bulk_create(
+            Email(**{key: owner}, is_primary=(i == 0), **e) for i, e in enumerate(emails)
+        )
+
+
+def tags_resolve(names: list[str]) -> list[Tag]:
+    tags = []
+    for name in {n.strip()[:60] for n in names if n and n.strip()}:
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            try:
+                with transaction.atomic():
+                    tag = Tag.objects.create(name=name)
+            except IntegrityError:
+                tag = Tag.objects.get(name__iexact=name)
+        tags.append(tag)
+    return tags
+
+
+def _full_clean(obj: models.Model, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+
+
+# --- contacts and companies ----------------------------------------------------------------
+
+
+def _party_validate(
+    party: Contact | Company,
+    *,
+    creating: bool,
+    phones: list[dict] | None,
+    emails: list[dict] | None,
+    custom: dict[str, Any] | None,
+    errors: dict[str, list[str]] | None = None,
+) -> tuple[list[dict] | None, list[dict] | None]:
+    """Check a person or company with its phones, e-mails and custom fields, all at once, so
+    that the user sees every problem in one answer; returns the normalised phones and e-mails
+    (None for a list that is not being changed)."""
+    errors = dict(errors or {})
+    try:
+        _full_clean(party, exclude=["custom"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    clean_phones = clean_emails = None
+    if creating or phones is not None or emails is not None:
+        try:
+            found_phones, found_emails = _clean_points(phones, emails)
+            clean_phones = found_phones if creating or phones is not None else None
+            clean_emails = found_emails if creating or emails is not None else None
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if creating or custom is not None:
+        target = (
+            CustomField.Target.CONTACT if isinstance(party, Contact) else CustomField.Target.COMPANY
+        )
+        try:
+            party.custom = custom_fields_clean(
+                target, custom, stored=None if creating else party.custom
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return clean_phones, clean_emails
+
+
+def _party_save(
+    party: Contact | Company,
+    phones: list[dict] | None,
+    emails: list[dict] | None,
+    tags: list[str] | None,
+) -> None:
+    party.save()
+    _replace_points(party, phones, emails)
+    if tags is not None:
+        party.tags.set(tags_resolve(tags))
+
+
+def _party_new(model, fields: tuple[str, ...], data: dict[str, Any], actor: User | None):
+    party = model(**{k: v for k, v in data.items() if k in fields})
+    party.created_by = actor
+    if party.owner_id is None and actor is not None:
+        party.owner = actor
+    return party
+
+
+def contact_create(
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    phones: list[dict] | None = None,
+    emails: list[dict] | None = None,
+    tags: list[str] | None = None,
+    custom: dict[str, Any] | None = None,
+    allow_duplicate: bool = False,
+) -> Contact:
+    """Create a person with their phones and e-mails.
+
+    Raises ``DuplicateContactError`` when a phone or e-mail already belongs to someone, unless
+    ``allow_duplicate`` (the user saw the warning and chose to create anyway).
+    """
+    contact = _party_new(Contact, CONTACT_FIELDS, data, actor)
+    errors = {}
+    if not (contact.first_name or contact.last_name or phones or emails):
+        errors["last_name"] = [_("Give at least a name, a phone or an e-mail.")]
+    clean_phones, clean_emails = _party_validate(
+        contact, creating=True, phones=phones, emails=emails, custom=custom, errors=errors
+    )
+    if not allow_duplicate:
+        dupes = contacts_with_points(
+            phones=[p["number"] for p in clean_phones], emails=[e["address"] for e in clean_emails]
+        )
+        if dupes:
+            raise DuplicateContactError(dupes)
+    with transaction.atomic():
+        _party_save(contact, clean_phones, clean_emails, tags or None)
+        interaction_record(
+            contact=contact,
+            kind=Interaction.Kind.SYSTEM,
+            author=actor,
+            **_event("contact_created"),
+        )
+    return contact
+
+
+def _party_update(
+    party: Contact | Company,
+    fields: tuple[str, ...],
+    *,
+    data: dict[str, Any] | None,
+    phones: list[dict] | None,
+    emails: list[dict] | None,
+    tags: list[str] | None,
+    custom: dict[str, Any] | None,
+) -> None:
+    for key, value in (data or {}).items():
+        if key in fields:
+            setattr(party, key, value)
+    clean_phones, clean_emails = _party_validate(
+        party, creating=False, phones=phones, emails=emails, custom=custom
+    )
+    with transaction.atomic():
+        _party_save(party, clean_phones, clean_emails, tags)
+
+
+def contact_update(
+    *,
+    actor: User,
+    contact: Contact,
+    data: dict[str, Any] | None = None,
+    phones: list[dict] | None = None,
+    emails: list[dict] | None = None,
+    tags: list[str] | None = None,
+    custom: dict[str, Any] | None = None,
+) -> Contact:
+    _party_update(
+        contact, CONTACT_FIELDS, data=data, phones=phones, emails=emails, tags=tags, custom=custom
+    )
+    return contact
+
+
+def company_create(
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    phones: list[dict] | None = None,
+    emails: list[dict] | None = None,
+    tags: list[str] | None = None,
+    custom: dict[str, Any] | None = None,
+) -> Company:
+    company = _party_new(Company, COMPANY_FIELDS, data, actor)
+    clean_phones, clean_emails = _party_validate(
+        company, creating=True, phones=phones, emails=emails, custom=custom
+    )
+    with transaction.atomic():
+        _party_save(company, clean_phones, clean_emails, tags or None)
+    return company
+
+
+def company_update(
+    *,
+    actor: User,
+    company: Company,
+    data: dict[str, Any] | None = None,
+    phones: list[dict] | None = None,
+    emails: list[dict] | None = None,
+    tags: list[str] | None = None,
+    custom: dict[str, Any] | None = None,
+) -> Company:
+    _party_update(
+        company, COMPANY_FIELDS, data=data, phones=phones, emails=emails, tags=tags, custom=custom
+    )
+    return company
+
+
+def contact_viewed(*, user: User, contact: Contact, ip_address: str | None = None) -> None:
+    """Every card view goes to the access log (and may raise a mass-viewing alert)."""
+    access_record(user=user, action=AccessLog.Action.VIEW, obj=contact, ip_address=ip_address)
+
+
+# --- one phone or e-mail at a time, removal of companies -----------------------------------
+
+
+def _point_save(point: Phone | Email, value_field: str, make_primary: bool) -> None:
+    model = type(point)
+    owner = (
+        {"contact_id": point.contact_id} if point.contact_id else {"company_id": point.company_id}
+    )
+    siblings = model.objects.filter(**owner).exclude(pk=point.pk)
+    lookup = "number" if value_field == "number" else "address__iexact"
+    if siblings.filter(**{lookup: getattr(point, value_field)}).exists():
+        raise ValidationError({value_field: [_("It is already on this card.")]})
+    with transaction.atomic():
+        if make_primary or not siblings.filter(is_primary=True).exists():
+            siblings.filter(is_primary=True).update(is_primary=False)
+            point.is_primary = True
+        try:
+            with transaction.atomic():
+                point.save()
+        except IntegrityError:  # the same value added at the same moment by someone else
+            raise ValidationError({value_field: [_("It is already on this card.")]}) from None
+
+
+def phone_save(*, actor: User, phone: Phone, make_primary: bool = False) -> Phone:
+    """Add or change one phone of a contact or a company; the first one becomes primary."""
+    errors: dict[str, list[str]] = {}
+    try:
+        phone.number = normalize_phone(phone.number)
+    except ValidationError as exc:
+        errors["number"] = exc.messages
+    if phone.kind not in Phone.Kind.values:
+        errors["kind"] = [_("Unknown kind.")]
+    if errors:
+        raise ValidationError(errors)
+    _point_save(phone, "number", make_primary)
+    return phone
+
+
+def email_save(*, actor: User, email: Email, make_primary: bool = False) -> Email:
+    """Add or change one e-mail of a contact or a company; the first one becomes primary."""
+    errors: dict[str, list[str]] = {}
+    try:
+        email.address = normalize_email(email.address)
+    except ValidationError as exc:
+        errors["address"] = exc.messages
+    if email.kind not in Email.Kind.values:
+        errors["kind"] = [_("Unknown kind.")]
+    if errors:
+        raise ValidationError(errors)
+    _point_save(email, "address", make_primary)
+    return email
+
+
+def contact_point_remove(*, actor: User, point: Phone | Email) -> None:
+    """Remove a phone or e-mail; when it was the primary one, the next becomes primary."""
+    model = type(point)
+    owner = (
+        {"contact_id": point.contact_id} if point.contact_id else {"company_id": point.company_id}
+    )
+    with transaction.atomic():
+        point.delete()
+        if point.is_primary:
+            following = model.objects.filter(**owner).order_by("id").first()
+            if following is not None:
+                model.objects.filter(pk=following.pk).update(is_primary=True)
+
+
+def company_delete(*, actor: User, company: Company) -> None:
+    """Delete a company; its people stay, without a company."""
+    if not actor.has_perm("contacts.delete_company"):
+        raise PermissionDenied(_("You cannot delete companies."))
+    try:
+        with transaction.atomic():
+            company.delete()
+    except models.ProtectedError:
+        raise ValidationError(
+            _("Other records refer to this company; it cannot be deleted.")
+        ) from None
