@@ -11,10 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import ServiceForm
 from crm.models import Role, User
 from crm.selectors import users_assignable_by
 
 from .models import Channel, Company, Consent, Contact, CustomField, Email, Phone, Source
+from .selectors import companies_visible_to
 from .validators import format_phone
 
 
@@ -170,7 +172,7 @@ def owner_choices(user: User, current_owner_id: int | None) -> QuerySet[User]:
 # --- contacts and companies ----------------------------------------------------------------
 
 
-class ContactForm(CustomFieldsMixin, forms.ModelForm):
+class ContactForm(CustomFieldsMixin, ServiceForm):
     company_name = forms.CharField(label=_("Company"), required=False, max_length=255)
     tags = forms.CharField(
         label=_("Tags"),
@@ -180,37 +182,20 @@ class ContactForm(CustomFieldsMixin, forms.ModelForm):
     )
     allow_duplicate = forms.BooleanField(label=_("Create anyway"), required=False)
 
-    class Meta:
-        model = Contact
-        fields = [
-            "last_name",
-            "first_name",
-            "middle_name",
-            "position",
-            "company",
-            "owner",
-            "source",
-            "preferred_channel",
-            "language",
-            "time_zone",
-            "birthday",
-            "address",
-            "region",
-            "interests",
-            "notes",
-        ]
-        widgets = {
-            "company": forms.HiddenInput,
-            "birthday": DateInput(),
-            "interests": forms.Textarea(attrs={"rows": 2}),
-            "notes": forms.Textarea(attrs={"rows": 3}),
-        }
+    model = Contact
+    model_fields = Contact.EDITABLE_FIELDS
+    widgets = {
+        "company": forms.HiddenInput,
+        "birthday": DateInput(),
+        "interests": forms.Textarea(attrs={"rows": 2}),
+        "notes": forms.Textarea(attrs={"rows": 3}),
+    }
 
-    def __init__(self, *args, user: User, companies: QuerySet[Company], **kwargs):
+    def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         instance = self.instance
         self.fields["last_name"].widget.attrs["autofocus"] = True
-        self.fields["company"].queryset = companies
+        self.fields["company"].queryset = companies_visible_to(user)
         self.fields["company"].error_messages["invalid_choice"] = _(
             "Pick a company from the suggestions."
         )
@@ -254,12 +239,8 @@ class ContactForm(CustomFieldsMixin, forms.ModelForm):
             self.add_error("company_name", _("Pick a company from the suggestions."))
         return data
 
-    def _post_clean(self):
-        # The service validates and saves; the form only parses.
-        pass
-
     def service_data(self) -> dict:
-        data = {f: self.cleaned_data.get(f) for f in self.Meta.fields}
+        data = super().service_data()
         for key in ("source", "preferred_channel", "language", "time_zone"):
             data[key] = data[key] or ""
         for key in ("middle_name", "position", "address", "region", "interests", "notes"):
@@ -267,33 +248,19 @@ class ContactForm(CustomFieldsMixin, forms.ModelForm):
         return data
 
 
-class CompanyForm(CustomFieldsMixin, forms.ModelForm):
+class CompanyForm(CustomFieldsMixin, ServiceForm):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     tags = forms.CharField(
         label=_("Tags"), required=False, max_length=1000, help_text=_("Separate with commas.")
     )
 
-    class Meta:
-        model = Company
-        fields = [
-            "name",
-            "legal_name",
-            "inn",
-            "kpp",
-            "ogrn",
-            "industry",
-            "website",
-            "owner",
-            "source",
-            "address",
-            "region",
-            "notes",
-        ]
-        widgets = {
-            "notes": forms.Textarea(attrs={"rows": 3}),
-            "inn": forms.TextInput(attrs={"inputmode": "numeric"}),
-            "ogrn": forms.TextInput(attrs={"inputmode": "numeric"}),
-        }
+    model = Company
+    model_fields = Company.EDITABLE_FIELDS
+    widgets = {
+        "notes": forms.Textarea(attrs={"rows": 3}),
+        "inn": forms.TextInput(attrs={"inputmode": "numeric"}),
+        "ogrn": forms.TextInput(attrs={"inputmode": "numeric"}),
+    }
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -307,11 +274,8 @@ class CompanyForm(CustomFieldsMixin, forms.ModelForm):
         if self.instance.pk:
             self.initial.setdefault("tags", tags_text(self.instance))
 
-    def _post_clean(self):
-        pass
-
     def service_data(self) -> dict:
-        data = {f: self.cleaned_data.get(f) for f in self.Meta.fields}
+        data = super().service_data()
         for key, value in data.items():
             if value is None and key != "owner":
                 data[key] = ""

@@ -90,6 +90,23 @@ class Party(models.Model):
 
 @pghistory.track()
 class Company(Party):
+    # The fields a person fills in, in the order the form shows them. The services, the form
+    # and the API serializer all take this list, so a new field is added here once.
+    EDITABLE_FIELDS = (
+        "name",
+        "legal_name",
+        "inn",
+        "kpp",
+        "ogrn",
+        "industry",
+        "website",
+        "owner",
+        "source",
+        "address",
+        "region",
+        "notes",
+    )
+
     name = models.CharField(_("name"), max_length=255)
     legal_name = models.CharField(_("legal name"), max_length=255, blank=True)
     inn = models.CharField(
@@ -125,6 +142,25 @@ class Company(Party):
 
 @pghistory.track()
 class Contact(Party):
+    # The fields a person fills in, in the order the form shows them (see Company).
+    EDITABLE_FIELDS = (
+        "last_name",
+        "first_name",
+        "middle_name",
+        "position",
+        "company",
+        "owner",
+        "source",
+        "preferred_channel",
+        "language",
+        "time_zone",
+        "birthday",
+        "address",
+        "region",
+        "interests",
+        "notes",
+    )
+
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     middle_name = models.CharField(_("patronymic"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)

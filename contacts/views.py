@@ -6,6 +6,9 @@ import base64
 import binascii
 import contextlib
 import json
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -18,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.http import client_ip
@@ -526,160 +529,146 @@ def _duplicates_context(user, duplicates: list[Contact]) -> dict:
     }
 
 
-def _form_page(request, template: str, context: dict, status: int) -> HttpResponse:
-    import zoneinfo
+@dataclass(frozen=True)
+class _PartyForms:
+    """What differs between the create/edit pages of a person and of a company; the one view
+    below does the rest for both."""
 
-    context.setdefault("time_zones", sorted(zoneinfo.available_timezones()))
-    return render(request, template, context, status=status)
+    model: type[Contact] | type[Company]
+    form_class: type[ContactForm] | type[CompanyForm]
+    key: str  # "contact" or "company": the service's argument and the template's variable
+    target: str  # CustomField.Target
+    create: Callable[..., Contact | Company]
+    update: Callable[..., Contact | Company]
+    created_message: str
+    saved_message: str
+    related: tuple[str, ...]
+    visible: Callable[..., QuerySet]
+    # What the page says (contacts/party_form.html) and the list it belongs to.
+    new_title: str
+    edit_title: str
+    create_label: str
+    list_label: str
+    list_url_name: str
 
 
-@login_required
-def contact_create(request: HttpRequest) -> HttpResponse:
+_CONTACT_FORMS = _PartyForms(
+    model=Contact,
+    form_class=ContactForm,
+    key="contact",
+    target=CustomField.Target.CONTACT,
+    create=services.contact_create,
+    update=services.contact_update,
+    created_message=gettext_lazy("Contact “%(name)s” created."),
+    saved_message=gettext_lazy("Contact saved."),
+    related=("company", "owner"),
+    visible=selectors.contacts_visible_to,
+    new_title=gettext_lazy("New contact"),
+    edit_title=gettext_lazy("Edit contact"),
+    create_label=gettext_lazy("Create contact"),
+    list_label=gettext_lazy("Contacts"),
+    list_url_name="contacts:contact-list",
+)
+_COMPANY_FORMS = _PartyForms(
+    model=Company,
+    form_class=CompanyForm,
+    key="company",
+    target=CustomField.Target.COMPANY,
+    create=services.company_create,
+    update=services.company_update,
+    created_message=gettext_lazy("Company “%(name)s” created."),
+    saved_message=gettext_lazy("Company saved."),
+    related=("owner",),
+    visible=selectors.companies_visible_to,
+    new_title=gettext_lazy("New company"),
+    edit_title=gettext_lazy("Edit company"),
+    create_label=gettext_lazy("Create company"),
+    list_label=gettext_lazy("Companies"),
+    list_url_name="contacts:company-list",
+)
+
+
+def _party_form(request: HttpRequest, kind: _PartyForms, pk: int | None = None) -> HttpResponse:
+    """Create (``pk`` None) or edit a person or a company with their phones, e-mails, tags and
+    custom fields; the service checks and saves, errors land next to their inputs."""
     user = request.user
-    _require(user, "contacts.add_contact")
-    companies = selectors.companies_visible_to(user)
-    definitions = _definitions(CustomField.Target.CONTACT)
+    opts = kind.model._meta
+    _require(user, f"{opts.app_label}.{'change' if pk else 'add'}_{opts.model_name}")
+    party = None
+    if pk is not None:
+        party = get_object_or_404(
+            kind.visible(user)
+            .select_related(*kind.related)
+            .prefetch_related("phones", "emails", "tags"),
+            pk=pk,
+        )
+    definitions = _definitions(kind.target)
+    stored = party.custom if party is not None else {}
     status, duplicates = 200, None
     if request.method == "POST":
-        form = ContactForm(request.POST, user=user, companies=companies)
-        form.add_custom_fields(definitions, {})
+        form = kind.form_class(request.POST, instance=party, user=user)
+        form.add_custom_fields(definitions, stored)
         phones, emails = points_formsets(request.POST)
-
-        contact, duplicates = _save_party(
-            request,
-            form,
-            phones,
-            emails,
-            services.contact_create,
-            actor=user,
-        )
-        if contact is not None:
-            messages.success(request, _("Contact “%(name)s” created.") % {"name": contact})
-            return redirect(contact)
+        if party is None:
+            saved, duplicates = _save_party(request, form, phones, emails, kind.create, actor=user)
+        else:
+            # The service gets the row as stored, not the one the form parsed into.
+            fresh = {kind.key: kind.model.objects.get(pk=party.pk)}
+            saved, duplicates = _save_party(
+                request, form, phones, emails, kind.update, actor=user, **fresh
+            )
+        if saved is not None:
+            message = kind.saved_message if party else kind.created_message % {"name": saved}
+            messages.success(request, message)
+            return redirect(saved)
         status = 409 if duplicates else 400
     else:
-        initial = {}
-        company = None
-        if request.GET.get("company", "").isdigit():
-            company = companies.filter(pk=request.GET["company"]).first()
-        if company is not None:
-            initial.update(company=company.pk, company_name=company.name)
-        form = ContactForm(initial=initial, user=user, companies=companies)
-        form.add_custom_fields(definitions, {})
-        phones, emails = points_formsets()
-        if request.GET.get("phone"):
+        form = kind.form_class(
+            instance=party, initial=_form_initial(request, kind, user), user=user
+        )
+        form.add_custom_fields(definitions, stored)
+        phones, emails = points_formsets(owner=party)
+        if party is None and request.GET.get("phone"):
             phones = type(phones)(prefix="phones", initial=[{"number": request.GET["phone"]}])
     context = {
         "form": form,
         "phones": phones,
         "emails": emails,
-        "contact": None,
+        kind.key: party,
+        "party": party,
+        "page": kind,
+        "time_zones": sorted(zoneinfo.available_timezones()),
         **(_duplicates_context(user, duplicates) if duplicates else {}),
     }
-    return _form_page(request, "contacts/contact_form.html", context, status)
+    return render(request, f"contacts/{kind.key}_form.html", context, status=status)
+
+
+def _form_initial(request: HttpRequest, kind: _PartyForms, user) -> dict:
+    """A new person opened from a company's card starts in that company."""
+    if kind.model is not Contact or not request.GET.get("company", "").isdigit():
+        return {}
+    company = selectors.companies_visible_to(user).filter(pk=request.GET["company"]).first()
+    return {"company": company.pk, "company_name": company.name} if company else {}
+
+
+@login_required
+def contact_create(request: HttpRequest) -> HttpResponse:
+    return _party_form(request, _CONTACT_FORMS)
 
 
 @login_required
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    _require(user, "contacts.change_contact")
-    contact = get_object_or_404(
-        selectors.contacts_visible_to(user)
-        .select_related("company", "owner")
-        .prefetch_related("phones", "emails", "tags"),
-        pk=pk,
-    )
-    companies = selectors.companies_visible_to(user)
-    definitions = _definitions(CustomField.Target.CONTACT)
-    status = 200
-    if request.method == "POST":
-        form = ContactForm(request.POST, instance=contact, user=user, companies=companies)
-        form.add_custom_fields(definitions, contact.custom)
-        phones, emails = points_formsets(request.POST)
-
-        saved, _duplicates = _save_party(
-            request,
-            form,
-            phones,
-            emails,
-            services.contact_update,
-            actor=user,
-            contact=Contact.objects.get(pk=contact.pk),
-        )
-        if saved is not None:
-            messages.success(request, _("Contact saved."))
-            return redirect(saved)
-        status = 400
-    else:
-        form = ContactForm(instance=contact, user=user, companies=companies)
-        form.add_custom_fields(definitions, contact.custom)
-        phones, emails = points_formsets(owner=contact)
-    context = {"form": form, "phones": phones, "emails": emails, "contact": contact}
-    return _form_page(request, "contacts/contact_form.html", context, status)
+    return _party_form(request, _CONTACT_FORMS, pk)
 
 
 @login_required
 def company_create(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    _require(user, "contacts.add_company")
-    definitions = _definitions(CustomField.Target.COMPANY)
-    status = 200
-    if request.method == "POST":
-        form = CompanyForm(request.POST, user=user)
-        form.add_custom_fields(definitions, {})
-        phones, emails = points_formsets(request.POST)
-
-        company, _duplicates = _save_party(
-            request, form, phones, emails, services.company_create, actor=user
-        )
-        if company is not None:
-            messages.success(request, _("Company “%(name)s” created.") % {"name": company})
-            return redirect(company)
-        status = 400
-    else:
-        form = CompanyForm(user=user)
-        form.add_custom_fields(definitions, {})
-        phones, emails = points_formsets()
-    context = {"form": form, "phones": phones, "emails": emails, "company": None}
-    return _form_page(request, "contacts/company_form.html", context, status)
+    return _party_form(request, _COMPANY_FORMS)
 
 
 @login_required
 def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    _require(user, "contacts.change_company")
-    company = get_object_or_404(
-        selectors.companies_visible_to(user)
-        .select_related("owner")
-        .prefetch_related("phones", "emails", "tags"),
-        pk=pk,
-    )
-    definitions = _definitions(CustomField.Target.COMPANY)
-    status = 200
-    if request.method == "POST":
-        form = CompanyForm(request.POST, instance=company, user=user)
-        form.add_custom_fields(definitions, company.custom)
-        phones, emails = points_formsets(request.POST)
-
-        saved, _duplicates = _save_party(
-            request,
-            form,
-            phones,
-            emails,
-            services.company_update,
-            actor=user,
-            company=Company.objects.get(pk=company.pk),
-        )
-        if saved is not None:
-            messages.success(request, _("Company saved."))
-            return redirect(saved)
-        status = 400
-    else:
-        form = CompanyForm(instance=company, user=user)
-        form.add_custom_fields(definitions, company.custom)
-        phones, emails = points_formsets(owner=company)
-    context = {"form": form, "phones": phones, "emails": emails, "company": company}
-    return _form_page(request, "contacts/company_form.html", context, status)
+    return _party_form(request, _COMPANY_FORMS, pk)
 
 
 # --- companies -----------------------------------------------------------------------------

@@ -2,9 +2,43 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Task, User, WorkingHours
+
+
+class ServiceForm(forms.Form):
+    """A form over some fields of a model that only parses what a person typed.
+
+    Checking and saving belong to the service, which the API, tasks and commands call too; a
+    ``ModelForm`` would build and validate the instance a second time (its ``_post_clean``),
+    with messages that could differ from the service's. The fields are made from the model
+    as a ``ModelForm`` makes them; fields declared on the form replace or add to them.
+    ``service_data()`` gives the cleaned values of the model fields.
+    """
+
+    model: type[models.Model]
+    model_fields: tuple[str, ...] = ()
+    widgets: dict[str, forms.Widget | type[forms.Widget]] = {}
+
+    def __init__(self, *args, instance: models.Model | None = None, **kwargs):
+        self.instance = instance if instance is not None else self.model()
+        initial = forms.model_to_dict(self.instance, fields=self.model_fields)
+        initial.update(kwargs.pop("initial", None) or {})
+        super().__init__(*args, initial=initial, **kwargs)
+        declared = self.fields
+        made = forms.fields_for_model(
+            self.model,
+            fields=[name for name in self.model_fields if name not in declared],
+            widgets=self.widgets,
+        )
+        # The model's order, a declared field in place of the one it replaces, then the rest.
+        self.fields = {name: declared.get(name) or made[name] for name in self.model_fields}
+        self.fields.update((name, f) for name, f in declared.items() if name not in self.fields)
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.model_fields}
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -21,17 +55,16 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(ServiceForm):
     """Task fields as a person fills them in; the service checks the rest."""
 
-    class Meta:
-        model = Task
-        fields = ["title", "description", "assignee", "due_at", "remind_at", "priority"]
-        widgets = {
-            "due_at": DateTimeInput(),
-            "remind_at": DateTimeInput(),
-            "description": forms.Textarea(attrs={"rows": 3}),
-        }
+    model = Task
+    model_fields = ("title", "description", "assignee", "due_at", "remind_at", "priority")
+    widgets = {
+        "due_at": DateTimeInput(),
+        "remind_at": DateTimeInput(),
+        "description": forms.Textarea(attrs={"rows": 3}),
+    }
 
     def __init__(self, *args, assignees=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,10 +77,6 @@ class TaskForm(forms.ModelForm):
             self.fields["assignee"].queryset = assignees
         self.fields["assignee"].required = False
         self.fields["assignee"].empty_label = _("Me")
-
-    def _post_clean(self):
-        # The service validates and saves; the form only parses.
-        pass
 
 
 class ProfileForm(forms.ModelForm):

@@ -520,8 +520,8 @@ class InteractionViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        interaction, created = services.interaction_record(
-            author=request.user, **serializer.validated_data
+        interaction, created = services.interaction_add(
+            actor=request.user, **serializer.validated_data
         )
         return self.recorded(interaction, created)
 
@@ -563,7 +563,9 @@ class PurchaseViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        purchase, created = services.purchase_record(**serializer.validated_data)
+        purchase, created = services.purchase_record(
+            actor=request.user, **serializer.validated_data
+        )
         return self.recorded(purchase, created)
 
 

@@ -13,8 +13,6 @@ Callers import this package (``from contacts import services``); the modules are
 
 from .merge import MERGE_FILL_FIELDS, contact_merge, contact_merge_undo, merge_movers_register
 from .parties import (
-    COMPANY_FIELDS,
-    CONTACT_FIELDS,
     DuplicateContactError,
     company_create,
     company_delete,
@@ -29,12 +27,10 @@ from .parties import (
     phone_save,
     tags_resolve,
 )
-from .timeline import consent_allows, consent_set, interaction_record, note_add
+from .timeline import consent_allows, consent_set, interaction_add, interaction_record, note_add
 from .value import customer_value_refresh, purchase_record, rfm_recompute
 
 __all__ = [
-    "COMPANY_FIELDS",
-    "CONTACT_FIELDS",
     "MERGE_FILL_FIELDS",
     "DuplicateContactError",
     "company_create",
@@ -52,6 +48,7 @@ __all__ = [
     "custom_fields_clean",
     "customer_value_refresh",
     "email_save",
+    "interaction_add",
     "interaction_record",
     "merge_movers_register",
     "note_add",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Task, User
+from crm.permissions import require_permission
 
 from .. import hooks
 from ..models import (
@@ -133,8 +134,7 @@ def contact_merge(*, actor: User, keep: Contact, drop: Contact) -> ContactMerge:
     """Move everything of ``drop`` onto ``keep``; ``drop`` stays as a tombstone for undo."""
     if keep.pk == drop.pk:
         raise ValidationError({"drop": [_("Choose two different contacts.")]})
-    if not actor.has_perm("contacts.merge_contact"):
-        raise PermissionDenied(_("You cannot merge contacts."))
+    require_permission(actor, "contacts.merge_contact", _("You cannot merge contacts."))
     with transaction.atomic():
         # Lock both rows in id order: two people merging the same pair cannot interleave.
         locked = {
@@ -175,8 +175,7 @@ def contact_merge(*, actor: User, keep: Contact, drop: Contact) -> ContactMerge:
 
 def contact_merge_undo(*, actor: User, merge: ContactMerge) -> Contact:
     """Put back what a merge moved; the dropped contact comes back as it was."""
-    if not actor.has_perm("contacts.merge_contact"):
-        raise PermissionDenied(_("You cannot undo merges."))
+    require_permission(actor, "contacts.merge_contact", _("You cannot undo merges."))
     with transaction.atomic():
         merge = ContactMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.undone_at:

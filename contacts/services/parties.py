@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from crm.models import AccessLog, User
+from crm.permissions import require_permission
 from crm.services import access_record
 
 from ..models import (
@@ -24,38 +25,6 @@ from ..models import (
 )
 from ..validators import clean_custom_value, normalize_email, normalize_phone
 from .timeline import _event, interaction_record
-
-CONTACT_FIELDS = (
-    "first_name",
-    "middle_name",
-    "last_name",
-    "position",
-    "company",
-    "owner",
-    "source",
-    "preferred_channel",
-    "language",
-    "time_zone",
-    "birthday",
-    "address",
-    "region",
-    "interests",
-    "notes",
-)
-COMPANY_FIELDS = (
-    "name",
-    "legal_name",
-    "inn",
-    "kpp",
-    "ogrn",
-    "industry",
-    "website",
-    "owner",
-    "source",
-    "address",
-    "region",
-    "notes",
-)
 
 
 class DuplicateContactError(ValidationError):
@@ -266,8 +235,8 @@ def _party_save(
         party.tags.set(tags_resolve(tags))
 
 
-def _party_new(model, fields: tuple[str, ...], data: dict[str, Any], actor: User | None):
-    party = model(**{k: v for k, v in data.items() if k in fields})
+def _party_new(model, data: dict[str, Any], actor: User | None):
+    party = model(**{k: v for k, v in data.items() if k in model.EDITABLE_FIELDS})
     party.created_by = actor
     if party.owner_id is None and actor is not None:
         party.owner = actor
@@ -289,7 +258,8 @@ def contact_create(
     Raises ``DuplicateContactError`` when a phone or e-mail already belongs to someone, unless
     ``allow_duplicate`` (the user saw the warning and chose to create anyway).
     """
-    contact = _party_new(Contact, CONTACT_FIELDS, data, actor)
+    require_permission(actor, "contacts.add_contact")
+    contact = _party_new(Contact, data, actor)
     errors = {}
     if not (contact.first_name or contact.last_name or phones or emails):
         errors["last_name"] = [_("Give at least a name, a phone or an e-mail.")]
@@ -315,7 +285,6 @@ def contact_create(
 
 def _party_update(
     party: Contact | Company,
-    fields: tuple[str, ...],
     *,
     data: dict[str, Any] | None,
     phones: list[dict] | None,
@@ -324,7 +293,7 @@ def _party_update(
     custom: dict[str, Any] | None,
 ) -> None:
     for key, value in (data or {}).items():
-        if key in fields:
+        if key in party.EDITABLE_FIELDS:
             setattr(party, key, value)
     clean_phones, clean_emails = _party_validate(
         party, creating=False, phones=phones, emails=emails, custom=custom
@@ -335,7 +304,7 @@ def _party_update(
 
 def contact_update(
     *,
-    actor: User,
+    actor: User | None,
     contact: Contact,
     data: dict[str, Any] | None = None,
     phones: list[dict] | None = None,
@@ -343,9 +312,8 @@ def contact_update(
     tags: list[str] | None = None,
     custom: dict[str, Any] | None = None,
 ) -> Contact:
-    _party_update(
-        contact, CONTACT_FIELDS, data=data, phones=phones, emails=emails, tags=tags, custom=custom
-    )
+    require_permission(actor, "contacts.change_contact")
+    _party_update(contact, data=data, phones=phones, emails=emails, tags=tags, custom=custom)
     return contact
 
 
@@ -358,7 +326,8 @@ def company_create(
     tags: list[str] | None = None,
     custom: dict[str, Any] | None = None,
 ) -> Company:
-    company = _party_new(Company, COMPANY_FIELDS, data, actor)
+    require_permission(actor, "contacts.add_company")
+    company = _party_new(Company, data, actor)
     clean_phones, clean_emails = _party_validate(
         company, creating=True, phones=phones, emails=emails, custom=custom
     )
@@ -369,7 +338,7 @@ def company_create(
 
 def company_update(
     *,
-    actor: User,
+    actor: User | None,
     company: Company,
     data: dict[str, Any] | None = None,
     phones: list[dict] | None = None,
@@ -377,9 +346,8 @@ def company_update(
     tags: list[str] | None = None,
     custom: dict[str, Any] | None = None,
 ) -> Company:
-    _party_update(
-        company, COMPANY_FIELDS, data=data, phones=phones, emails=emails, tags=tags, custom=custom
-    )
+    require_permission(actor, "contacts.change_company")
+    _party_update(company, data=data, phones=phones, emails=emails, tags=tags, custom=custom)
     return company
 
 
@@ -413,6 +381,7 @@ def _point_save(point: Phone | Email, value_field: str, make_primary: bool) -> N
 
 def phone_save(*, actor: User, phone: Phone, make_primary: bool = False) -> Phone:
     """Add or change one phone of a contact or a company; the first one becomes primary."""
+    require_permission(actor, "contacts.change_phone" if phone.pk else "contacts.add_phone")
     errors: dict[str, list[str]] = {}
     try:
         phone.number = normalize_phone(phone.number)
@@ -428,6 +397,7 @@ def phone_save(*, actor: User, phone: Phone, make_primary: bool = False) -> Phon
 
 def email_save(*, actor: User, email: Email, make_primary: bool = False) -> Email:
     """Add or change one e-mail of a contact or a company; the first one becomes primary."""
+    require_permission(actor, "contacts.change_email" if email.pk else "contacts.add_email")
     errors: dict[str, list[str]] = {}
     try:
         email.address = normalize_email(email.address)
@@ -442,8 +412,11 @@ def email_save(*, actor: User, email: Email, make_primary: bool = False) -> Emai
 
 
 def contact_point_remove(*, actor: User, point: Phone | Email) -> None:
-    """Remove a phone or e-mail; when it was the primary one, the next becomes primary."""
+    """Remove a phone or e-mail; when it was the primary one, the next becomes primary.
+
+    Removing one is editing the card it is on: the roles that change phones remove them."""
     model = type(point)
+    require_permission(actor, f"contacts.change_{model._meta.model_name}")
     owner = (
         {"contact_id": point.contact_id} if point.contact_id else {"company_id": point.company_id}
     )
@@ -457,8 +430,7 @@ def contact_point_remove(*, actor: User, point: Phone | Email) -> None:
 
 def company_delete(*, actor: User, company: Company) -> None:
     """Delete a company; its people stay, without a company."""
-    if not actor.has_perm("contacts.delete_company"):
-        raise PermissionDenied(_("You cannot delete companies."))
+    require_permission(actor, "contacts.delete_company", _("You cannot delete companies."))
     try:
         with transaction.atomic():
             company.delete()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import User
+from crm.permissions import require_permission
 
 from ..events import event_text
 from ..models import (
@@ -82,7 +83,18 @@ def interaction_record(
         )
 
 
+def interaction_add(
+    *, actor: User | None, contact: Contact, **fields: Any
+) -> tuple[Interaction, bool]:
+    """A touchpoint recorded by a person or an integration (the API): their role must allow
+    adding to the timeline. Services that record their own events call
+    ``interaction_record`` under the permission they checked themselves."""
+    require_permission(actor, "contacts.add_interaction")
+    return interaction_record(contact=contact, author=actor, **fields)
+
+
 def note_add(*, actor: User, contact: Contact, text: str) -> Interaction:
+    require_permission(actor, "contacts.add_interaction")
     text = (text or "").strip()
     if not text:
         raise ValidationError({"body": [_("Write the note first.")]})
@@ -104,7 +116,10 @@ def consent_set(
     evidence: str = "",
     at: dt.datetime | None = None,
 ) -> Consent:
-    """Grant or withdraw consent for one purpose; the change is on the timeline and in history."""
+    """Grant or withdraw consent for one purpose; the change is on the timeline and in history.
+
+    ``actor=None`` is the client themselves (the portal, an unsubscribe link) or the system."""
+    require_permission(actor, "contacts.change_consent")
     if purpose not in Consent.Purpose.values:
         raise ValidationError({"purpose": [_("Unknown purpose.")]})
     with transaction.atomic():

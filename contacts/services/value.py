@@ -10,6 +10,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.models import User
+from crm.permissions import require_permission
+
 from ..models import (
     Contact,
     Interaction,
@@ -20,6 +23,7 @@ from .timeline import interaction_record
 
 def purchase_record(
     *,
+    actor: User | None,
     contact: Contact,
     amount: Decimal,
     purchased_at: dt.datetime | None = None,
@@ -28,7 +32,10 @@ def purchase_record(
     store: str = "",
     external_id: str = "",
 ) -> tuple[Purchase, bool]:
-    """Record a purchase (idempotent by store + external id) and refresh the contact's value."""
+    """Record a purchase (idempotent by store + external id) and refresh the contact's value.
+
+    ``actor`` is the person or integration that reports it (``None``: the system's own feed)."""
+    require_permission(actor, "contacts.add_purchase")
     amount = Decimal(amount)
     if amount < 0:
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})

@@ -46,7 +46,10 @@ def test_lifetime_value_is_the_sum_of_the_purchases(db, purchases):
         contact = ContactFactory()
         for amount, days_ago in purchases:
             services.purchase_record(
-                contact=contact, amount=amount, purchased_at=NOW - dt.timedelta(days=days_ago)
+                actor=None,
+                contact=contact,
+                amount=amount,
+                purchased_at=NOW - dt.timedelta(days=days_ago),
             )
 
         # when the nightly job runs (after every purchase already refreshed the value)
