@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from .models import Consent
+
 EVENTS = {
     "contact_created": gettext_lazy("Contact created"),
     "consent_granted": gettext_lazy("Consent granted: %(purpose)s"),
@@ -28,8 +30,6 @@ def event_text(event: str, params: dict[str, Any] | None = None) -> str | None:
         return None
     params = dict(params or {})
     if "purpose" in params:
-        from .models import Consent
-
         with contextlib.suppress(ValueError):
             params["purpose"] = Consent.Purpose(params["purpose"]).label
     try:

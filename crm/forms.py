@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import models
@@ -85,8 +87,6 @@ class ProfileForm(forms.ModelForm):
         fields = ["first_name", "last_name", "phone", "language", "time_zone", "availability"]
 
     def clean_time_zone(self):
-        import zoneinfo
-
         value = self.cleaned_data["time_zone"]
         if value not in zoneinfo.available_timezones():
             raise forms.ValidationError(_("Unknown time zone."))

@@ -17,8 +17,9 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from .celery import enqueue_on_commit
 from .models import AccessLog, Notification, Role, Task, User
-from .selectors import users_assignable_by
+from .selectors import tasks_visible_to, users_assignable_by
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +86,6 @@ def task_create(
 
 
 def _check_can_edit(actor: User, task: Task) -> None:
-    from .selectors import tasks_visible_to
-
     if not tasks_visible_to(actor).filter(pk=task.pk).exists():
         raise PermissionDenied(_("You cannot change this task."))
 
@@ -194,9 +193,7 @@ def notification_create(
     except IntegrityError:
         return None
     if email:
-        from .tasks import send_notification_email
-
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+        enqueue_on_commit("crm.tasks.send_notification_email", notification.pk)
     return notification
 
 
@@ -249,8 +246,6 @@ def notification_send_email(*, notification_id: int) -> bool:
 def notifications_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
     """Re-enqueue e-mails whose job was lost: the broker was down at commit time, or the
     worker died after claiming the e-mail."""
-    from .tasks import send_notification_email
-
     now = timezone.now()
     ids = list(
         Notification.objects.filter(
@@ -258,7 +253,7 @@ def notifications_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minut
         ).values_list("pk", flat=True)[:1000]
     )
     for pk in ids:
-        send_notification_email.delay(pk)
+        enqueue_on_commit("crm.tasks.send_notification_email", pk)
     return len(ids)
 
 

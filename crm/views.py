@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +26,7 @@ from . import selectors, services
 from .forms import AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
 from .models import Role, Task
 from .search import search_all
+from .tasks import HEARTBEAT_KEY
 
 AREAS = {
     "contacts": gettext_lazy("Contacts"),
@@ -301,12 +304,6 @@ def mail_sink(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    import datetime as dt
-
-    from django.core.cache import cache
-
-    from .tasks import HEARTBEAT_KEY
-
     checks: dict[str, dict] = {}
     try:
         with connection.cursor() as cursor:

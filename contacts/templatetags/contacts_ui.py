@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from ..events import event_text
 from ..validators import format_phone, mask_email, mask_phone
 
 register = template.Library()
@@ -130,8 +131,6 @@ def subject_for_reader(item) -> str:
     """A system event told in the reader's language; other interactions as they were written."""
     data = item.data if isinstance(item.data, dict) else {}
     if data.get("event"):
-        from contacts.events import event_text
-
         text = event_text(data["event"], data.get("params"))
         if text is not None:
             return text
