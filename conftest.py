@@ -301,7 +301,11 @@ def page(browser, live_server, request):
     context = browser.new_context(
         base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 860}
     )
-    context.set_default_timeout(15_000)
+    # What a person waits for is a page or an element, however long a busy machine takes to
+    # bring it; these budgets only stop a test that would otherwise hang (a page that never
+    # comes fails its own wait long before pytest-timeout).
+    context.set_default_timeout(30_000)
+    context.set_default_navigation_timeout(90_000)
     page = context.new_page()
     try:
         yield page
