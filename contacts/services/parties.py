@@ -1,5 +1,9 @@
-"""People and companies — the parties a business deals with — with their phones, e-mails,
-tags and custom fields."""
+"""People and companies — the *parties* a business deals with — with their phones, e-mails,
+tags and custom fields.
+
+A phone or an e-mail is a *contact point* (the word of vCard and schema.org's
+``ContactPoint``): ``Phone`` and ``Email`` rows belong to a person or to a company, one of
+them primary."""
 
 from __future__ import annotations
 
@@ -359,14 +363,36 @@ def contact_viewed(*, user: User, contact: Contact, ip_address: str | None = Non
 # --- one phone or e-mail at a time, removal of companies -----------------------------------
 
 
-def _point_save(point: Phone | Email, value_field: str, make_primary: bool) -> None:
+# How each kind of contact point is checked: the field that holds it, how it is normalised,
+# and the lookup that finds the same value on the same card.
+_POINT_RULES = {
+    Phone: ("number", normalize_phone, "number"),
+    Email: ("address", normalize_email, "address__iexact"),
+}
+
+
+def _owner_of(point: Phone | Email) -> dict[str, int]:
+    if point.contact_id:
+        return {"contact_id": point.contact_id}
+    return {"company_id": point.company_id}
+
+
+def _point_save(*, actor: User | None, point: Phone | Email, make_primary: bool) -> None:
     model = type(point)
-    owner = (
-        {"contact_id": point.contact_id} if point.contact_id else {"company_id": point.company_id}
-    )
-    siblings = model.objects.filter(**owner).exclude(pk=point.pk)
-    lookup = "number" if value_field == "number" else "address__iexact"
-    if siblings.filter(**{lookup: getattr(point, value_field)}).exists():
+    verb = "change" if point.pk else "add"
+    require_permission(actor, f"contacts.{verb}_{model._meta.model_name}")
+    value_field, normalize, same_value = _POINT_RULES[model]
+    errors: dict[str, list[str]] = {}
+    try:
+        setattr(point, value_field, normalize(getattr(point, value_field)))
+    except ValidationError as exc:
+        errors[value_field] = exc.messages
+    if point.kind not in model.Kind.values:
+        errors["kind"] = [_("Unknown kind.")]
+    if errors:
+        raise ValidationError(errors)
+    siblings = model.objects.filter(**_owner_of(point)).exclude(pk=point.pk)
+    if siblings.filter(**{same_value: getattr(point, value_field)}).exists():
         raise ValidationError({value_field: [_("It is already on this card.")]})
     with transaction.atomic():
         if make_primary or not siblings.filter(is_primary=True).exists():
@@ -379,51 +405,28 @@ def _point_save(point: Phone | Email, value_field: str, make_primary: bool) -> N
             raise ValidationError({value_field: [_("It is already on this card.")]}) from None
 
 
-def phone_save(*, actor: User, phone: Phone, make_primary: bool = False) -> Phone:
+def phone_save(*, actor: User | None, phone: Phone, make_primary: bool = False) -> Phone:
     """Add or change one phone of a contact or a company; the first one becomes primary."""
-    require_permission(actor, "contacts.change_phone" if phone.pk else "contacts.add_phone")
-    errors: dict[str, list[str]] = {}
-    try:
-        phone.number = normalize_phone(phone.number)
-    except ValidationError as exc:
-        errors["number"] = exc.messages
-    if phone.kind not in Phone.Kind.values:
-        errors["kind"] = [_("Unknown kind.")]
-    if errors:
-        raise ValidationError(errors)
-    _point_save(phone, "number", make_primary)
+    _point_save(actor=actor, point=phone, make_primary=make_primary)
     return phone
 
 
-def email_save(*, actor: User, email: Email, make_primary: bool = False) -> Email:
+def email_save(*, actor: User | None, email: Email, make_primary: bool = False) -> Email:
     """Add or change one e-mail of a contact or a company; the first one becomes primary."""
-    require_permission(actor, "contacts.change_email" if email.pk else "contacts.add_email")
-    errors: dict[str, list[str]] = {}
-    try:
-        email.address = normalize_email(email.address)
-    except ValidationError as exc:
-        errors["address"] = exc.messages
-    if email.kind not in Email.Kind.values:
-        errors["kind"] = [_("Unknown kind.")]
-    if errors:
-        raise ValidationError(errors)
-    _point_save(email, "address", make_primary)
+    _point_save(actor=actor, point=email, make_primary=make_primary)
     return email
 
 
-def contact_point_remove(*, actor: User, point: Phone | Email) -> None:
+def contact_point_remove(*, actor: User | None, point: Phone | Email) -> None:
     """Remove a phone or e-mail; when it was the primary one, the next becomes primary.
 
     Removing one is editing the card it is on: the roles that change phones remove them."""
     model = type(point)
     require_permission(actor, f"contacts.change_{model._meta.model_name}")
-    owner = (
-        {"contact_id": point.contact_id} if point.contact_id else {"company_id": point.company_id}
-    )
     with transaction.atomic():
         point.delete()
         if point.is_primary:
-            following = model.objects.filter(**owner).order_by("id").first()
+            following = model.objects.filter(**_owner_of(point)).order_by("id").first()
             if following is not None:
                 model.objects.filter(pk=following.pk).update(is_primary=True)
 
