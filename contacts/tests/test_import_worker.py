@@ -36,6 +36,10 @@ ROWS = 4 * INLINE_MAX
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _small_files_count_as_large(settings):
     settings.IMPORT_CHECK_INLINE_MAX_ROWS = INLINE_MAX
 
 
