@@ -9,7 +9,6 @@ from .models import (
     ContactMerge,
     CustomField,
     Email,
-    ImportJob,
     Interaction,
     Phone,
     Purchase,
@@ -146,22 +145,6 @@ class ContactMergeAdmin(admin.ModelAdmin):
     list_display = ["merged_at", "kept", "dropped", "actor", "undone_at"]
     raw_id_fields = ["kept", "dropped", "actor", "undone_by"]
     readonly_fields = ["moved", "kept_before"]
-
-
-@admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    list_display = [
-        "original_name",
-        "created_by",
-        "status",
-        "total_rows",
-        "created_count",
-        "updated_count",
-        "error_count",
-        "created_at",
-    ]
-    list_filter = ["status", "file_format"]
-    raw_id_fields = ["created_by"]
 
 
 for _model in (Contact, Company, Consent):

@@ -16,6 +16,12 @@ class ContactsConfig(AppConfig):
 
         merge_movers_register()
 
+        from crm.jobs.kinds import job_kinds
+
+        from .imports.steps import CONTACT_IMPORT
+
+        job_kinds.register(CONTACT_IMPORT)
+
         crud = [
             f"contacts.{verb}_{model}"
             for model in (

@@ -27,7 +27,7 @@ from openpyxl.styles import Font
 from crm.models import AccessLog, User
 from crm.services import access_record
 
-from .imports import STATIC_TARGETS
+from .imports.targets import STATIC_TARGETS
 from .models import Contact, CustomField, Email, Phone
 from .selectors import contacts_visible_to, export_cap_for, masked_fields_for
 from .validators import mask_email, mask_phone

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from celery import shared_task
-from django.conf import settings
 
-from . import imports, services
-
-
-@shared_task(acks_late=True)
-def import_run(job_id: int, dry_run: bool = False) -> str:
-    """Check or import the rows of an uploaded file; the job shows its progress as it goes.
-
-    Safe to deliver twice: a job runs once at a time and only while it is queued or running.
-    """
-    return imports.import_job_run(job_id=job_id, dry_run=dry_run).status
+from . import services
 
 
 @shared_task
@@ -26,11 +14,3 @@ def recompute_customer_value() -> dict[str, int]:
     refreshed = services.customer_value_refresh()
     scored = services.rfm_recompute()
     return {"refreshed": refreshed, "scored": scored}
-
-
-@shared_task
-def purge_import_files() -> int:
-    """Daily: uploads of checks and failed imports older than IMPORT_FILE_RETENTION_DAYS."""
-    return imports.import_files_purge(
-        older_than=dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
-    )

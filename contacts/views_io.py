@@ -7,34 +7,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.http import client_ip
+from crm.jobs.kinds import JobFileError
+from crm.jobs.pages import job_for, job_state_context
+from crm.jobs.selectors import jobs_visible_to
+from crm.jobs.services import job_check
+from crm.models import Job
 
-from . import exports, imports, selectors
+from . import exports, selectors
 from .forms import SORTS_CONTACT
-from .models import Contact, CustomField, ImportJob
+from .imports import readers, steps, targets
+from .imports.steps import CONTACT_IMPORT
+from .models import Contact, CustomField
 from .views import list_filters
 
 # The search box ranks the best matches; an export of a search takes this many at most.
 EXPORT_SEARCH_LIMIT = 1000
-ERRORS_SHOWN = 200
 
 
 def _require_import(user) -> None:
-    if not user.has_perm("contacts.import_contact"):
+    if not user.has_perm(CONTACT_IMPORT.permission):
         raise PermissionDenied
-
-
-def _job(request: HttpRequest, pk: int) -> ImportJob:
-    _require_import(request.user)
-    return get_object_or_404(imports.import_jobs_of(request.user), pk=pk)
 
 
 class UploadForm(forms.Form):
@@ -70,27 +70,13 @@ class MappingForm(forms.Form):
         return [self[f"col_{i}"] for i in range(len(self.headers))]
 
 
-def _state_context(request: HttpRequest, job: ImportJob, *, mapping_form=None) -> dict:
-    errors = job.errors or []
-    return {
-        "job": job,
-        "mapping_form": mapping_form,
-        "in_progress": job.status in imports.IN_PROGRESS,
-        "can_import": job.status in (ImportJob.Status.PREVIEWED, ImportJob.Status.FAILED),
-        "errors": errors[:ERRORS_SHOWN],
-        "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
-        "good_rows": max(0, job.total_rows - job.error_count),
-    }
-
-
-def _mapping_form(job: ImportJob, data=None) -> tuple[MappingForm, imports.Preview]:
-    preview = imports.import_preview(job)
-    targets = imports.import_targets()
+def _mapping_form(job: Job, data=None) -> tuple[MappingForm, steps.Preview]:
+    preview = steps.import_preview(job)
     form = MappingForm(
         data,
         headers=preview.headers,
-        mapping=job.mapping,
-        choices=imports.target_choices(targets),
+        mapping=job.options["mapping"],
+        choices=targets.target_choices(targets.import_targets()),
     )
     return form, preview
 
@@ -102,13 +88,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = imports.import_upload(actor=request.user, upload=form.cleaned_data["file"])
+            job = steps.import_upload(actor=request.user, upload=form.cleaned_data["file"])
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error("file", message)
         else:
             return redirect("contacts:import-detail", pk=job.pk)
-    recent = imports.import_jobs_of(request.user)[:10]
+    recent = jobs_visible_to(request.user, kind=CONTACT_IMPORT.code)[:10]
     can_export = selectors.export_cap_for(request.user) > 0
     status = 400 if form.errors else 200
     return render(
@@ -124,12 +110,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The job as it stands: mapping and preview, the check's result, progress, or the result.
 
-    POST (the mapping form) saves the mapping and checks every row.
+    POST (the mapping form) saves the mapping and checks every row. The progress and the start
+    button are the job engine's (``crm.jobs.views``).
     """
-    job = _job(request, pk)
+    _require_import(request.user)
+    job = job_for(request, pk, kind=CONTACT_IMPORT.code)
     mapping_form = preview = None
-    editing = job.status == ImportJob.Status.UPLOADED or (
-        job.status in imports.EDITABLE and request.GET.get("edit")
+    editing = job.status == Job.Status.UPLOADED or (
+        job.status in (Job.Status.CHECKED, Job.Status.FAILED) and request.GET.get("edit")
     )
     status = 200
     try:
@@ -137,10 +125,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             mapping_form, preview = _mapping_form(job, request.POST)
             if mapping_form.is_valid():
                 try:
-                    imports.import_mapping_set(
+                    job = steps.import_mapping_set(
                         actor=request.user, job=job, mapping=mapping_form.mapping()
                     )
-                    imports.import_check(actor=request.user, job=job)
+                    job_check(actor=request.user, job=job)
                 except ValidationError as exc:
                     for message in exc.messages:
                         mapping_form.add_error(None, message)
@@ -149,39 +137,16 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
         elif editing:
             mapping_form, preview = _mapping_form(job)
-    except imports.ImportFileError as exc:
+    except JobFileError as exc:
         messages.error(request, " ".join(exc.messages))
         mapping_form = preview = None
-    context = _state_context(request, job, mapping_form=mapping_form)
-    context["preview"] = preview
+    context = job_state_context(job)
+    context.update(
+        mapping_form=mapping_form,
+        preview=preview,
+        file_format=readers.Format(job.options["format"]).label,
+    )
     return render(request, "contacts/io/detail.html", context, status=status)
-
-
-@login_required
-@require_GET
-@never_cache
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """What the page polls every second while the job runs; once it ends, the result."""
-    job = _job(request, pk)
-    return render(request, "contacts/io/_state.html", _state_context(request, job))
-
-
-@login_required
-@require_POST
-def import_run(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    valid_only = request.POST.get("valid_only") == "on"
-    if job.status == ImportJob.Status.PREVIEWED and job.error_count and not valid_only:
-        messages.error(
-            request,
-            _("Some rows have errors. Fix them in the file, or tick “Import valid rows only”."),
-        )
-        return redirect("contacts:import-detail", pk=job.pk)
-    try:
-        imports.import_start(actor=request.user, job=job, valid_only=valid_only)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("contacts:import-detail", pk=job.pk)
 
 
 # --- export --------------------------------------------------------------------------------

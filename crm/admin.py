@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessLog, DemoDataset, Notification, Task, Team, User, WorkingHours
+from .models import AccessLog, DemoDataset, Job, Notification, Task, Team, User, WorkingHours
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -129,6 +129,24 @@ class AccessLogAdmin(ReadOnlyAdmin):
     search_fields = ["user__email", "object_repr", "object_id", "query"]
     list_select_related = ["user", "content_type"]
     date_hierarchy = "at"
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "kind",
+        "created_by",
+        "status",
+        "total_rows",
+        "created_count",
+        "updated_count",
+        "error_count",
+        "created_at",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["created_by"]
+    raw_id_fields = ["created_by"]
 
 
 @admin.register(DemoDataset)

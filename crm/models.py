@@ -389,3 +389,69 @@ class DemoDataset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Job(models.Model):
+    """Long work with a progress bar, run by the job engine (``crm.jobs``): an uploaded file
+    that is checked, then imported; later exports and segment freezes.
+
+    Every kind of job shares this one table, so that progress, the one-at-a-time lock, the
+    retention purge and the job page work for all of them. What is particular to a kind — the
+    format of its file, its column mapping — is in ``options``, which only that kind reads.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKED = "checked", _("Checked")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    # The code a kind is registered under (crm.jobs.kinds), e.g. "contacts.import".
+    kind = models.CharField(_("kind"), max_length=50)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    # Whether the run queued or under way is the check, whose writes are always rolled back.
+    # Kept on the row rather than in the task's message, so that a redelivered or resumed run
+    # does what was asked.
+    dry_run = models.BooleanField(_("check only"), default=False)
+    valid_only = models.BooleanField(_("keep the valid rows"), default=False)
+    file = models.FileField(_("file"), upload_to="jobs/%Y/%m/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # Moved on by every progress write: a running job whose heartbeat stopped lost its worker.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at"]
+        indexes = [
+            # The upload page lists a person's recent jobs of one kind.
+            models.Index(fields=["created_by", "kind", "-created_at"], name="crm_job_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or f"{self.kind} #{self.pk}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

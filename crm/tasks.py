@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from . import services
+from .jobs import services as jobs
 
 HEARTBEAT_KEY = "crm:worker-heartbeat"
 
@@ -37,3 +41,19 @@ def worker_heartbeat() -> str:
 @worker_ready.connect
 def _heartbeat_on_start(**kwargs) -> None:
     worker_heartbeat.delay()
+
+
+@shared_task(acks_late=True)
+def run_job(job_id: int) -> str:
+    """Check or run a job of any kind; the job shows its progress as it goes.
+
+    Safe to deliver twice: a job runs once at a time and only while it is queued or running.
+    The change history names the job's creator, as if they had done it by hand.
+    """
+    return jobs.job_run(job_id=job_id, via="task").status
+
+
+@shared_task
+def purge_job_uploads() -> int:
+    """Daily: uploads of checks and failed jobs older than IMPORT_FILE_RETENTION_DAYS."""
+    return jobs.job_uploads_purge(older_than=dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS))

@@ -54,6 +54,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("area/<slug:area>/", views.area_coming, name="area-coming"),
     path("mail-sink/", views.mail_sink, name="mail-sink"),
+    path("jobs/", include("crm.jobs.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Namespaced: the router's names (task-list, notification-list, …) would otherwise shadow

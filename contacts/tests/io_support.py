@@ -7,8 +7,9 @@ import io
 
 from django.core.files.base import ContentFile
 
-from contacts import imports
-from contacts.models import ImportJob
+from contacts.imports import steps
+from crm.jobs.services import job_check, job_start
+from crm.models import Job
 
 
 def csv_bytes(rows: list[list[str]], *, delimiter: str = ";", encoding: str = "utf-8") -> bytes:
@@ -17,16 +18,16 @@ def csv_bytes(rows: list[list[str]], *, delimiter: str = ";", encoding: str = "u
     return buffer.getvalue().encode(encoding)
 
 
-def upload(actor, data: bytes, name: str = "contacts.csv") -> ImportJob:
-    return imports.import_upload(actor=actor, upload=ContentFile(data, name=name))
+def upload(actor, data: bytes, name: str = "contacts.csv") -> Job:
+    return steps.import_upload(actor=actor, upload=ContentFile(data, name=name))
 
 
-def check(actor, job: ImportJob) -> ImportJob:
-    return imports.import_check(actor=actor, job=job, run_now=True)
+def check(actor, job: Job) -> Job:
+    return job_check(actor=actor, job=job, run_now=True)
 
 
-def run(actor, job: ImportJob, *, valid_only: bool = False) -> ImportJob:
-    return imports.import_start(actor=actor, job=job, valid_only=valid_only, run_now=True)
+def run(actor, job: Job, *, valid_only: bool = False) -> Job:
+    return job_start(actor=actor, job=job, valid_only=valid_only, run_now=True)
 
 
 def stream(response) -> bytes:

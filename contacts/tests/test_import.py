@@ -12,11 +12,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from contacts import imports, services
-from contacts.models import Company, Contact, CustomField, ImportJob, Source
-from contacts.tasks import purge_import_files
+from contacts import services
+from contacts.imports import steps, targets
+from contacts.imports.readers import Format
+from contacts.models import Company, Contact, CustomField, Source
 from contacts.tests.factories import CompanyFactory, ContactFactory
 from contacts.tests.io_support import check, csv_bytes, run, upload
+from crm.jobs.services import job_run, job_start
+from crm.models import Job
+from crm.tasks import purge_job_uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +70,7 @@ def test_mapping_is_guessed_from_russian_headers(head, budget):
         "Что-то своё",
     ]
 
-    mapping = imports.mapping_guess(headers, imports.import_targets())
+    mapping = targets.mapping_guess(headers, targets.import_targets())
 
     assert [mapping[str(i)] for i in range(len(headers))] == [
         "last_name",
@@ -90,7 +94,7 @@ def test_mapping_is_guessed_from_russian_headers(head, budget):
 def test_mapping_is_guessed_from_english_headers_and_a_field_takes_one_column(head):
     headers = ["First name", "Last Name", "Mobile", "Email", "Company", "last name", "Notes"]
 
-    mapping = imports.mapping_guess(headers, imports.import_targets())
+    mapping = targets.mapping_guess(headers, targets.import_targets())
 
     assert mapping == {
         "0": "first_name",
@@ -110,12 +114,12 @@ def test_cp1251_csv_with_semicolons_is_read(head):
     )
 
     job = upload(head, data)
-    preview = imports.import_preview(job)
+    preview = steps.import_preview(job)
 
-    assert job.file_format == ImportJob.Format.CSV
+    assert job.options["format"] == Format.CSV
     assert preview.headers == ["Фамилия", "Имя", "Телефон"]
     assert preview.rows == [(2, ["Щукина", "Ёлка", "8 (916) 123-45-67"])]
-    assert job.mapping == {"0": "last_name", "1": "first_name", "2": "phone:mobile"}
+    assert job.options["mapping"] == {"0": "last_name", "1": "first_name", "2": "phone:mobile"}
 
 
 def test_utf8_csv_with_bom_and_commas_is_read(head):
@@ -125,7 +129,7 @@ def test_utf8_csv_with_bom_and_commas_is_read(head):
     )
 
     job = upload(head, data)
-    preview = imports.import_preview(job)
+    preview = steps.import_preview(job)
 
     assert preview.headers == ["Last name", "First name", "E-mail"]
     assert preview.rows == [(2, ["O'Neil, Jr.", "Ann", "ann@example.com"])]
@@ -142,9 +146,9 @@ def test_xlsx_numbers_and_dates_are_read_as_text(head):
     book.save(out)
 
     job = upload(head, out.getvalue(), name="clients.xlsx")
-    preview = imports.import_preview(job)
+    preview = steps.import_preview(job)
 
-    assert job.file_format == ImportJob.Format.XLSX
+    assert job.options["format"] == Format.XLSX
     assert job.total_rows == 2
     assert preview.rows == [
         (2, ["Иванов", "79161234567", "1985-03-15"]),
@@ -168,7 +172,7 @@ def test_unreadable_files_are_refused_with_a_reason(head, data, name, message):
         upload(head, data, name=name)
 
     assert message in " ".join(exc.value.messages)
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_import_needs_the_permission(manager, operator):
@@ -182,11 +186,11 @@ def test_mapping_must_name_someone_and_not_repeat_a_field(head):
     job = upload(head, csv_bytes([["Имя", "Фамилия", "Город"], ["Анна", "Лис", "Тверь"]]))
 
     with pytest.raises(ValidationError) as exc:
-        imports.import_mapping_set(actor=head, job=job, mapping={"0": "", "1": "", "2": "region"})
+        steps.import_mapping_set(actor=head, job=job, mapping={"0": "", "1": "", "2": "region"})
     assert "name, a phone or an e-mail" in exc.value.messages[0]
 
     with pytest.raises(ValidationError) as exc:
-        imports.import_mapping_set(
+        steps.import_mapping_set(
             actor=head, job=job, mapping={"0": "first_name", "1": "first_name"}
         )
     assert "several columns" in exc.value.messages[0]
@@ -213,7 +217,7 @@ def test_check_reports_every_bad_row_and_saves_nothing(head, budget):
 
     job = check(head, job)
 
-    assert job.status == ImportJob.Status.PREVIEWED
+    assert job.status == Job.Status.CHECKED
     assert (job.total_rows, job.processed_rows) == (7, 7)
     assert (job.created_count, job.updated_count, job.error_count) == (2, 0, 5)
     by_row = {(e["row"], e["field"]): e["message"] for e in job.errors}
@@ -238,7 +242,7 @@ def test_import_with_bad_rows_imports_nothing(head, budget):
 
     job = run(head, job)
 
-    assert job.status == ImportJob.Status.FAILED
+    assert job.status == Job.Status.FAILED
     assert job.error_count == 5
     assert (job.created_count, job.updated_count) == (0, 0)
     assert not Contact.objects.exists()
@@ -250,7 +254,7 @@ def test_import_valid_rows_imports_exactly_the_good_ones(head, budget):
 
     job = run(head, job, valid_only=True)
 
-    assert job.status == ImportJob.Status.DONE
+    assert job.status == Job.Status.DONE
     assert (job.created_count, job.updated_count, job.error_count) == (2, 0, 5)
     assert job.processed_rows == job.total_rows == 7
     people = {c.last_name: c for c in Contact.objects.prefetch_related("phones", "emails")}
@@ -378,19 +382,19 @@ def test_an_unexpected_failure_leaves_no_half_written_rows(head):
         run(head, job)
 
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED
+    assert job.status == Job.Status.FAILED
     assert not Contact.objects.exists()
 
 
 def test_a_finished_import_does_not_run_again(head):
     job = run(head, check(head, upload(head, csv_bytes([["Имя"], ["Анна"]]))))
-    assert job.status == ImportJob.Status.DONE
+    assert job.status == Job.Status.DONE
 
     with pytest.raises(ValidationError):
-        imports.import_start(actor=head, job=job, run_now=True)
-    again = imports.import_job_run(job_id=job.pk)
+        job_start(actor=head, job=job, run_now=True)
+    again = job_run(job_id=job.pk)
 
-    assert again.status == ImportJob.Status.DONE
+    assert again.status == Job.Status.DONE
     assert Contact.objects.count() == 1
 
 
@@ -404,7 +408,7 @@ def test_the_uploaded_file_is_deleted_once_its_rows_are_in_the_base(head):
     job = run(head, job)
 
     # then no second copy of the personal data stays behind
-    assert job.status == ImportJob.Status.DONE
+    assert job.status == Job.Status.DONE
     job.refresh_from_db()
     assert not job.file
     assert not Path(path).exists()
@@ -417,20 +421,20 @@ def test_uploads_nobody_imported_are_purged_after_the_retention(head, settings):
     fresh = check(head, upload(head, csv_bytes([["Имя"], ["Борис"]])))
     queued = check(head, upload(head, csv_bytes([["Имя"], ["Вера"]])))
     week_ago = timezone.now() - dt.timedelta(days=8)
-    ImportJob.objects.filter(pk__in=[old.pk, queued.pk]).update(created_at=week_ago)
-    ImportJob.objects.filter(pk=queued.pk).update(status=ImportJob.Status.QUEUED)
+    Job.objects.filter(pk__in=[old.pk, queued.pk]).update(created_at=week_ago)
+    Job.objects.filter(pk=queued.pk).update(status=Job.Status.QUEUED)
     old_path = old.file.path
 
     # when the daily purge runs with a 7-day retention
     settings.IMPORT_FILE_RETENTION_DAYS = 7
-    purged = purge_import_files()
+    purged = purge_job_uploads()
 
     # then only the old upload that is not about to run is gone
     assert purged == 1
     assert not Path(old_path).exists()
-    assert not ImportJob.objects.get(pk=old.pk).file
-    assert ImportJob.objects.get(pk=fresh.pk).file
-    assert ImportJob.objects.get(pk=queued.pk).file
+    assert not Job.objects.get(pk=old.pk).file
+    assert Job.objects.get(pk=fresh.pk).file
+    assert Job.objects.get(pk=queued.pk).file
 
 
 def test_row_errors_are_written_in_the_importers_language(head):

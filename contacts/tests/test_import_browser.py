@@ -6,8 +6,9 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from contacts.models import Contact, ImportJob
+from contacts.models import Contact
 from contacts.tests.io_support import csv_bytes
+from crm.models import Job
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -77,14 +78,14 @@ def test_upload_map_check_and_import_the_valid_rows(
     screenshot("4-progress")
 
     # then the progress, polled every second, reaches done with the summary
-    expect(page.locator("#import-state[data-status=done]")).to_be_visible(timeout=30_000)
+    expect(page.locator("#job-state[data-status=done]")).to_be_visible(timeout=30_000)
     expect(page.locator("#import-result [data-count=created]")).to_have_text("2")
     expect(page.locator("#import-result [data-count=errors]")).to_have_text("1")
     expect(page.locator("#import-result [role=progressbar]")).to_have_attribute(
         "aria-valuenow", "100"
     )
     screenshot("5-done")
-    job = ImportJob.objects.get()
-    assert job.status == ImportJob.Status.DONE
+    job = Job.objects.get()
+    assert job.status == Job.Status.DONE
     assert sorted(Contact.objects.values_list("last_name", flat=True)) == ["Иванов", "Сидорова"]
     assert Contact.objects.get(last_name="Иванов").notes == "Перезвонить в мае"

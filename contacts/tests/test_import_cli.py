@@ -8,8 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from contacts.models import Contact, ImportJob
+from contacts.models import Contact
 from contacts.tests.io_support import csv_bytes
+from crm.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def test_dry_run_prints_the_columns_and_each_bad_row(head, path):
     assert exc.value.returncode == 2
     assert "1 rows have errors" in str(exc.value)
     assert not Contact.objects.exists()
-    assert ImportJob.objects.get().status == ImportJob.Status.PREVIEWED
+    assert Job.objects.get().status == Job.Status.CHECKED
 
 
 def test_dry_run_output(head, path):
@@ -91,6 +92,18 @@ def test_a_clean_file_imports(head, tmp_path):
 
     assert "Created: 1" in out
     assert Contact.objects.count() == 1
+
+
+def test_the_history_names_the_importer_and_the_command(head, tmp_path):
+    file = tmp_path / "ok.csv"
+    file.write_bytes(csv_bytes(ROWS[:2]))
+
+    _call(str(file), user=head.email)
+
+    events = Contact.pgh_event_model.objects.filter(pgh_obj=Contact.objects.get())
+    contexts = [e.pgh_context.metadata for e in events.select_related("pgh_context")]
+    assert contexts
+    assert all(c["user"] == head.pk and c["via"] == "command:contacts_import" for c in contexts)
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from contacts import imports
-from contacts.models import Contact, ImportJob
+from contacts.models import Contact
 from contacts.tests.io_support import csv_bytes, upload
+from crm.jobs.services import job_run
+from crm.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_only_importers_reach_the_pages(client, request, role):
 
     assert client.get(reverse("contacts:import-upload")).status_code == 403
     assert client.post(reverse("contacts:import-upload"), {"file": _file()}).status_code == 403
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_someone_elses_import_is_not_found(client, head, admin_user, head2):
@@ -52,7 +53,7 @@ def test_someone_elses_import_is_not_found(client, head, admin_user, head2):
     client.force_login(head2)
 
     assert client.get(reverse("contacts:import-detail", args=[job.pk])).status_code == 404
-    assert client.post(reverse("contacts:import-run", args=[job.pk])).status_code == 404
+    assert client.post(reverse("job-start", args=[job.pk])).status_code == 404
 
     client.force_login(admin_user)  # administrators see every import
     assert client.get(reverse("contacts:import-detail", args=[job.pk])).status_code == 200
@@ -76,7 +77,7 @@ def test_upload_map_check_and_import_valid_rows(client, head, django_capture_on_
     response = client.post(reverse("contacts:import-upload"), {"file": _file()})
 
     # then the mapping page shows the guessed fields and the first rows
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     detail = reverse("contacts:import-detail", args=[job.pk])
     assert response.status_code == 302
     assert response["Location"] == detail
@@ -96,34 +97,34 @@ def test_upload_map_check_and_import_valid_rows(client, head, django_capture_on_
     assert response.status_code == 302
     page = client.get(detail).content.decode()
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.PREVIEWED
-    assert job.mapping["3"] == "notes"
+    assert job.status == Job.Status.CHECKED
+    assert job.options["mapping"]["3"] == "notes"
     assert 'data-row="3"' in page
     assert "12345" in page
     assert 'name="valid_only"' in page
     assert not Contact.objects.exists()
 
     # when the person imports without ticking "valid rows only", nothing starts
-    response = client.post(reverse("contacts:import-run", args=[job.pk]))
+    response = client.post(reverse("job-start", args=[job.pk]))
     assert response.status_code == 302
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.PREVIEWED
+    assert job.status == Job.Status.CHECKED
 
     # when they tick it, the job is queued — and sent to the worker only after the commit
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        client.post(reverse("contacts:import-run", args=[job.pk]), {"valid_only": "on"})
+        client.post(reverse("job-start", args=[job.pk]), {"valid_only": "on"})
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.QUEUED
-    assert job.import_valid_rows
+    assert job.status == Job.Status.QUEUED
+    assert job.valid_only
     assert len(callbacks) == 1
-    progress = client.get(reverse("contacts:import-progress", args=[job.pk])).content.decode()
+    progress = client.get(reverse("job-progress", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in progress
 
     # when the worker has run it
-    imports.import_job_run(job_id=job.pk)
+    job_run(job_id=job.pk)
 
     # then the polled state is the result, and polling stops
-    progress = client.get(reverse("contacts:import-progress", args=[job.pk])).content.decode()
+    progress = client.get(reverse("job-progress", args=[job.pk])).content.decode()
     assert "hx-trigger" not in progress
     assert 'data-status="done"' in progress
     assert 'data-count="created">2<' in progress
@@ -142,12 +143,15 @@ def test_a_mapping_without_a_name_is_refused_on_the_page(client, head):
     assert response.status_code == 400
     assert 'id="mapping-errors"' in response.content.decode()
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.UPLOADED
+    assert job.status == Job.Status.UPLOADED
 
 
-def test_a_large_file_is_checked_as_a_job(client, head, django_capture_on_commit_callbacks):
+def test_a_large_file_is_checked_as_a_job(
+    client, head, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_CHECK_INLINE_MAX_ROWS = 5  # a large file is one over the threshold
     rows = [["Имя", "Телефон"]] + [
-        [f"Клиент {i}", f"+7916{i:07d}"] for i in range(imports.INLINE_CHECK_MAX_ROWS + 1)
+        [f"Клиент {i}", f"+7916{i:07d}"] for i in range(settings.IMPORT_CHECK_INLINE_MAX_ROWS + 1)
     ]
     client.force_login(head)
     job = upload(head, csv_bytes(rows))
@@ -159,7 +163,7 @@ def test_a_large_file_is_checked_as_a_job(client, head, django_capture_on_commit
         )
 
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.QUEUED
+    assert job.status == Job.Status.QUEUED
     assert len(callbacks) == 1
     page = client.get(reverse("contacts:import-detail", args=[job.pk])).content.decode()
-    assert 'id="import-progress"' in page
+    assert 'id="job-progress"' in page

@@ -8,11 +8,13 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from contacts import imports
-from contacts.models import Contact, ImportJob
-from contacts.tasks import import_run, recompute_customer_value
+from contacts.models import Contact
+from contacts.tasks import recompute_customer_value
 from contacts.tests.factories import ContactFactory, PurchaseFactory
 from contacts.tests.io_support import csv_bytes, upload
+from crm.jobs.services import job_check, job_start
+from crm.models import Job
+from crm.tasks import run_job
 from crm.tests.helpers import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -25,7 +27,10 @@ def _english():
         yield
 
 
-ROWS = imports.INLINE_CHECK_MAX_ROWS + 100
+# Checks of files above this many rows run on the worker. Lowered from the default, so that a
+# few dozen rows prove what a large file would.
+INLINE_MAX = 10
+ROWS = 4 * INLINE_MAX
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +38,12 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
 
 
-def _finished(job: ImportJob, *statuses: str):
+@pytest.fixture(autouse=True)
+def _small_files_count_as_large(settings):
+    settings.IMPORT_CHECK_INLINE_MAX_ROWS = INLINE_MAX
+
+
+def _finished(job: Job, *statuses: str):
     def check():
         job.refresh_from_db()
         return job.status in statuses
@@ -42,7 +52,7 @@ def _finished(job: ImportJob, *statuses: str):
 
 
 def test_an_import_job_runs_on_the_worker_and_reports_progress(celery_worker, head):
-    # given a file too large to check while the page waits
+    # given a file too large to check while the page waits (over the inline threshold)
     rows = [["ФИО", "Телефон", "E-mail"]] + [
         [f"Клиентов Клиент {i}", f"+7916{i:07d}", f"client{i}@example.ru"] for i in range(ROWS)
     ]
@@ -50,25 +60,25 @@ def test_an_import_job_runs_on_the_worker_and_reports_progress(celery_worker, he
     assert job.total_rows == ROWS
 
     # when it is checked — as a job, because it is large
-    job = imports.import_check(actor=head, job=job)
-    assert job.status == ImportJob.Status.QUEUED
-    wait_until(_finished(job, ImportJob.Status.PREVIEWED), timeout=120)
+    job = job_check(actor=head, job=job)
+    assert job.status == Job.Status.QUEUED
+    wait_until(_finished(job, Job.Status.CHECKED), timeout=60)
     assert (job.created_count, job.error_count, job.processed_rows) == (ROWS, 0, ROWS)
     assert not Contact.objects.exists()
 
     # and then imported, while someone watches the progress bar
-    imports.import_start(actor=head, job=job)
+    job_start(actor=head, job=job)
     seen = set()
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         job.refresh_from_db()
         seen.add(job.processed_rows)
-        if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        if job.status in (Job.Status.DONE, Job.Status.FAILED):
             break
-        time.sleep(0.02)
+        time.sleep(0.005)
 
     # then the bar moved while the rows were written, and reached 100 % with the job done
-    assert job.status == ImportJob.Status.DONE
+    assert job.status == Job.Status.DONE
     assert job.progress_percent == 100
     assert (job.created_count, job.updated_count, job.error_count) == (ROWS, 0, 0)
     assert job.finished_at is not None
@@ -78,16 +88,51 @@ def test_an_import_job_runs_on_the_worker_and_reports_progress(celery_worker, he
 
 def test_a_job_delivered_twice_imports_once(celery_worker, head):
     job = upload(head, csv_bytes([["Имя", "Телефон"], ["Анна", "+79161234567"]]))
-    job = imports.import_check(actor=head, job=job, run_now=True)
-    job = imports.import_start(actor=head, job=job)  # queued, and sent on commit
+    job = job_check(actor=head, job=job, run_now=True)
+    job = job_start(actor=head, job=job)  # queued, and sent on commit
 
-    import_run.delay(job.pk)  # the broker delivers it once more
+    run_job.delay(job.pk)  # the broker delivers it once more
 
-    wait_until(_finished(job, ImportJob.Status.DONE), timeout=60)
+    wait_until(_finished(job, Job.Status.DONE), timeout=60)
     time.sleep(0.5)  # let the second delivery finish too
     assert Contact.objects.count() == 1
     job.refresh_from_db()
     assert job.created_count == 1
+
+
+def _history_of(contact: Contact, label: str) -> set[tuple]:
+    """(user, door) of each change of ``label`` ("insert", "update") in the contact's history."""
+    events = Contact.pgh_event_model.objects.filter(pgh_obj=contact, pgh_label=label)
+    return {
+        (e.pgh_context.metadata.get("user"), e.pgh_context.metadata.get("via"))
+        if e.pgh_context
+        else None
+        for e in events.select_related("pgh_context")
+    }
+
+
+def test_contacts_imported_on_the_worker_name_their_importer_in_the_history(celery_worker, head):
+    # given a known client, and a file that adds her position and brings a new client
+    known = ContactFactory(first_name="Анна", last_name="Лисова", phone="+79161234567")
+    rows = [
+        ["ФИО", "Телефон", "Должность"],
+        ["Лисова Анна", "+7 916 123-45-67", "Главный бухгалтер"],
+        ["Борисов Борис", "+7 916 765-43-21", ""],
+    ]
+    job = job_check(actor=head, job=upload(head, csv_bytes(rows)), run_now=True)
+
+    # when the import runs on the worker
+    job_start(actor=head, job=job)
+    wait_until(_finished(job, Job.Status.DONE, Job.Status.FAILED), timeout=60)
+
+    # then the change history of both names the head of sales and the import task
+    assert job.status == Job.Status.DONE, job.errors
+    importer = {(head.pk, "task:contacts.import")}
+    known.refresh_from_db()
+    assert known.position == "Главный бухгалтер"
+    assert _history_of(known, "update") == importer
+    created = Contact.objects.get(last_name="Борисов")
+    assert _history_of(created, "insert") == importer
 
 
 def test_the_customer_value_job_runs_on_the_worker(celery_worker):

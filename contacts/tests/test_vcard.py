@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from contacts import imports
-from contacts.models import Contact, ImportJob
+from contacts.imports import steps
+from contacts.imports.readers import Format
+from contacts.models import Contact
 from contacts.tests.io_support import check, run, upload
 from contacts.vcard import Card, VCardError, card_serialize, cards_parse
+from crm.models import Job
 
 
 @pytest.fixture(autouse=True)
@@ -122,11 +124,11 @@ def test_a_vcard_file_imports_with_its_columns_known(head, settings, tmp_path):
     ).encode()
 
     job = upload(head, data, name="phone-book.vcf")
-    preview = imports.import_preview(job)
+    preview = steps.import_preview(job)
     job = run(head, check(head, job))
 
-    assert job.file_format == ImportJob.Format.VCARD
-    assert job.status == ImportJob.Status.DONE
+    assert job.options["format"] == Format.VCARD
+    assert job.status == Job.Status.DONE
     assert len(preview.rows) == 2
     jane = Contact.objects.get(emails__address="jane@example.com")
     assert (jane.first_name, jane.last_name) == ("Jane", "Doe")

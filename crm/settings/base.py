@@ -149,13 +149,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contacts.tasks.recompute_customer_value",
         "schedule": crontab(hour=3, minute=0),
     },
-    "contacts-purge-import-files": {
-        "task": "contacts.tasks.purge_import_files",
+    "purge-job-uploads": {
+        "task": "crm.tasks.purge_job_uploads",
         "schedule": crontab(hour=3, minute=30),
     },
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
+# A check of an uploaded file of up to this many rows answers while the page waits; a larger
+# one runs on a worker, with a progress bar.
+IMPORT_CHECK_INLINE_MAX_ROWS = env.int("IMPORT_CHECK_INLINE_MAX_ROWS", default=500)
 WORKER_HEARTBEAT_MAX_AGE = 120  # seconds after which /healthz reports the worker as silent
 
 REST_FRAMEWORK = {

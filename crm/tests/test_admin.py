@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm import services
-from crm.models import AccessLog, DemoDataset, WorkingHours
+from crm.models import AccessLog, DemoDataset, Job, WorkingHours
 from crm.tests.factories import NotificationFactory, TaskFactory
 
 CRM_MODELS = sorted(apps.get_app_config("crm").get_models(), key=lambda m: m.__name__)
@@ -32,6 +32,7 @@ def one_of_each(admin_user, manager):
     services.access_record(user=admin_user, action=AccessLog.Action.VIEW, obj=task)
     WorkingHours.objects.create(user=manager, weekday=0)
     DemoDataset.objects.create(name="core")
+    Job.objects.create(kind="crm.admin_test", created_by=manager, original_name="teams.csv")
 
 
 @pytest.mark.django_db

@@ -17,9 +17,10 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from contacts import imports
-from contacts.models import ImportJob
-from crm.models import User
+from contacts.imports import readers, steps, targets
+from crm.history import acting_as
+from crm.jobs.services import job_check, job_start
+from crm.models import Job, User
 
 BAD_INPUT = 2
 
@@ -54,13 +55,16 @@ class Command(BaseCommand):
                 _("No active user with e-mail %(email)s.") % {"email": user},
                 returncode=BAD_INPUT,
             )
+        # The change history names the importer, and this command as the door it came through.
+        with acting_as(actor, via="command:contacts_import"):
+            self._import(path, actor=actor, dry_run=dry_run, valid_only=valid_only)
+
+    def _import(self, path: str, *, actor: User, dry_run: bool, valid_only: bool) -> None:
         try:
             with open(path, "rb") as fh:
-                job = imports.import_upload(
-                    actor=actor, upload=File(fh, name=os.path.basename(path))
-                )
-            table = imports.job_table(job)
-            imports.mapping_clean(job.mapping, table.headers, imports.import_targets())
+                job = steps.import_upload(actor=actor, upload=File(fh, name=os.path.basename(path)))
+            table = readers.job_table(job)
+            targets.mapping_clean(job.options["mapping"], table.headers, targets.import_targets())
         except PermissionDenied:
             raise CommandError(
                 _("%(user)s may not import contacts.") % {"user": actor.email},
@@ -74,18 +78,18 @@ class Command(BaseCommand):
                 returncode=BAD_INPUT,
             ) from None
 
-        columns = imports.mapped_columns(job, table.headers)
+        columns = steps.mapped_columns(job, table.headers)
         self.stdout.write(_("Columns:"))
         for header, label in columns:
             self.stdout.write(f"  {header} → {label}")
-        skipped = [h for i, h in enumerate(table.headers) if not job.mapping.get(str(i))]
+        skipped = [h for i, h in enumerate(table.headers) if not job.options["mapping"].get(str(i))]
         if skipped:
             self.stdout.write(_("Not imported: %(columns)s") % {"columns": ", ".join(skipped)})
 
         if dry_run:
-            job = imports.import_check(actor=actor, job=job, run_now=True)
+            job = job_check(actor=actor, job=job, run_now=True)
         else:
-            job = imports.import_start(actor=actor, job=job, valid_only=valid_only, run_now=True)
+            job = job_start(actor=actor, job=job, valid_only=valid_only, run_now=True)
 
         for error in job.errors:
             where = (
@@ -113,7 +117,7 @@ class Command(BaseCommand):
                     _("%(n)s rows have errors.") % {"n": job.error_count}, returncode=BAD_INPUT
                 )
             return
-        if job.status != ImportJob.Status.DONE:
+        if job.status != Job.Status.DONE:
             raise CommandError(
                 _("Nothing was imported. %(summary)s Fix the rows, or run with --valid-only.")
                 % {"summary": summary},

@@ -1,0 +1,102 @@
+"""The steps a person goes through to import contacts, and the job kind that runs them.
+
+Upload a file (its format is recognised, its columns mapped to contact fields by their
+headers), look at the first rows, change the mapping, check every row — a dry run through the
+very services that will write it, so the check and the import cannot disagree — then import.
+The check and the import are jobs of the engine in ``crm.jobs`` (``job_check``, ``job_start``):
+one transaction each, with a progress bar, all or nothing unless the person chose to import
+the valid rows only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.files import File
+from django.utils.translation import gettext_lazy
+
+from crm.jobs.kinds import FileRead, JobKind, Outcome, Progress
+from crm.jobs.services import job_kind_allowed, job_options_set, job_upload
+from crm.models import Job, User
+
+from .readers import file_format_detect, job_table, table_read
+from .rows import rows_import
+from .targets import import_targets, mapping_clean, mapping_guess
+
+PREVIEW_ROWS = 10
+
+
+def _file_read(name: str, data: bytes) -> FileRead:
+    """The upload step: the format, the number of rows, and the fields guessed for the
+    columns (a vCard's are known)."""
+    file_format = file_format_detect(name, data[:4096])
+    table = table_read(data, file_format)
+    total = sum(1 for _row in table.rows())
+    if table.targets:
+        mapping = {str(i): code for i, code in enumerate(table.targets)}
+    else:
+        mapping = mapping_guess(table.headers, import_targets())
+    return FileRead(total_rows=total, options={"format": file_format, "mapping": mapping})
+
+
+def _rows_run(job: Job, progress: Progress) -> Outcome:
+    """The step the engine runs for the check and for the import alike."""
+    return rows_import(
+        actor=job.created_by,
+        table=job_table(job),
+        mapping=job.options["mapping"],
+        progress=progress,
+    )
+
+
+CONTACT_IMPORT = JobKind(
+    code="contacts.import",
+    label=gettext_lazy("Contact import"),
+    permission="contacts.import_contact",
+    read=_file_read,
+    run=_rows_run,
+    page="contacts:import-detail",
+    result_template="contacts/io/_result.html",
+)
+
+
+def import_upload(*, actor: User, upload: File) -> Job:
+    """Keep the file, recognise its format, count its rows and guess the column mapping."""
+    return job_upload(actor=actor, kind=CONTACT_IMPORT.code, upload=upload)
+
+
+@dataclass
+class Preview:
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+def import_preview(job: Job, *, limit: int = PREVIEW_ROWS) -> Preview:
+    table = job_table(job)
+    rows = []
+    for item in table.rows():
+        rows.append(item)
+        if len(rows) >= limit:
+            break
+    return Preview(table.headers, rows)
+
+
+def import_mapping_set(*, actor: User, job: Job, mapping: dict[str, str]) -> Job:
+    """The person's own choice of field for each column; the last check is forgotten."""
+    job_kind_allowed(actor=actor, code=job.kind)
+    table = job_table(job)
+    return job_options_set(
+        actor=actor,
+        job=job,
+        options={"mapping": mapping_clean(mapping, table.headers, import_targets())},
+    )
+
+
+def mapped_columns(job: Job, headers: list[str]) -> list[tuple[str, str]]:
+    """(column header, field label) of the columns the job imports, for people to read."""
+    targets = import_targets()
+    found = []
+    for index, code in sorted(job.options["mapping"].items(), key=lambda kv: int(kv[0])):
+        if code and code in targets and int(index) < len(headers):
+            found.append((headers[int(index)], str(targets[code].label)))
+    return found
