@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Task, User
 
-from .. import hooks
+from .. import hooks, selectors
 from ..models import (
     Consent,
     Contact,
@@ -204,3 +204,21 @@ def contact_merge_undo(*, actor: User, merge: ContactMerge) -> Contact:
         )
         customer_value_refresh(contact_ids=[keep.pk, drop.pk])
     return drop
+
+
+def contacts_merge_many(*, actor: User, keep: Contact, drops: list[Contact]) -> list[ContactMerge]:
+    """Merge several records of one person into ``keep``: all of them or none.
+
+    One transaction around the pairwise merges, so that a failure on the third (merged
+    meanwhile by someone else, say) leaves the first two unmerged as well. Every record must
+    be one the actor may open: merging moves a client's history, it is not a way to reach it.
+    """
+    if not actor.has_perm("contacts.merge_contact"):
+        raise PermissionDenied(_("You cannot merge contacts."))
+    if not drops:
+        raise ValidationError({"drop": [_("Choose at least two contacts.")]})
+    ids = {keep.pk, *(drop.pk for drop in drops)}
+    if selectors.contacts_visible_to(actor).filter(pk__in=ids).count() != len(ids):
+        raise PermissionDenied(_("You cannot merge contacts you cannot open."))
+    with transaction.atomic():
+        return [contact_merge(actor=actor, keep=keep, drop=drop) for drop in drops]
