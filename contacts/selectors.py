@@ -30,6 +30,7 @@ from .models import (
     Company,
     Consent,
     Contact,
+    ContactMerge,
     CustomField,
     Email,
     Interaction,
@@ -402,6 +403,61 @@ def duplicate_groups(user: User, *, limit: int = 100) -> list[dict]:
             {c.pk: c for c in members.get((g["kind"], g["key"]), [])}.values(), key=lambda c: c.pk
         )
     return groups
+
+
+def people_counts(user: User, company_ids: list[int]) -> dict[int, int]:
+    """How many of each company's people ``user`` may see (the companies list's column)."""
+    return dict(
+        contacts_visible_to(user)
+        .filter(company_id__in=company_ids)
+        .values_list("company_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _counts(model: type, ids: list[int]) -> dict[int, int]:
+    return dict(
+        model.objects.filter(contact_id__in=ids)
+        .values_list("contact_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def merge_candidates(user: User, ids: list[int]) -> list[Contact]:
+    """The contacts ``user`` may see among ``ids``, each with ``moves``: how much of its
+    history a merge would move (what the merge tool shows before anyone confirms)."""
+    contacts = list(
+        contacts_visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("company", "owner")
+        .prefetch_related("phones", "emails", "tags")
+        .order_by("pk")
+    )
+    pks = [c.pk for c in contacts]
+    counts = {
+        "interactions": _counts(Interaction, pks),
+        "purchases": _counts(Purchase, pks),
+        "consents": _counts(Consent, pks),
+    }
+    for contact in contacts:
+        contact.moves = {
+            "interactions": counts["interactions"].get(contact.pk, 0),
+            "purchases": counts["purchases"].get(contact.pk, 0),
+            "phones": len(contact.phones.all()),
+            "emails": len(contact.emails.all()),
+            "consents": counts["consents"].get(contact.pk, 0),
+            "tags": len(contact.tags.all()),
+        }
+    return contacts
+
+
+def merges_visible_to(user: User) -> QuerySet[ContactMerge]:
+    """The merge history of the contacts ``user`` may see (kept ones)."""
+    return ContactMerge.objects.filter(
+        kept__in=contacts_visible_to(user).values("pk")
+    ).select_related("kept", "dropped", "actor", "undone_by")
 
 
 def _of_visible_parties(qs: QuerySet, user: User, *, companies: bool = False) -> QuerySet:

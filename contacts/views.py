@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,10 +36,8 @@ from .models import (
     Company,
     Consent,
     Contact,
-    ContactMerge,
     CustomField,
     Interaction,
-    Purchase,
     Tag,
 )
 
@@ -178,15 +176,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
             services.client_base_listed(
                 user=user, model=Company, count=len(rows), ip_address=client_ip(request)
             )
-    people = {}
-    if rows:
-        people = dict(
-            selectors.contacts_visible_to(user)
-            .filter(company_id__in=[c.pk for c in rows])
-            .values_list("company_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+    people = selectors.people_counts(user, [c.pk for c in rows]) if rows else {}
     for company in rows:
         company.people_count = people.get(company.pk, 0)
     context = {
@@ -682,43 +672,6 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _counts(model, ids: list[int], field: str = "contact_id") -> dict[int, int]:
-    return dict(
-        model.objects.filter(**{f"{field}__in": ids})
-        .values_list(field)
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
-def _merge_candidates(user, ids: list[int]) -> list[Contact]:
-    contacts = list(
-        selectors.contacts_visible_to(user)
-        .filter(pk__in=ids)
-        .select_related("company", "owner")
-        .prefetch_related("phones", "emails", "tags")
-        .order_by("pk")
-    )
-    if len(contacts) < 2 or len(contacts) != len(set(ids)):
-        raise Http404
-    pks = [c.pk for c in contacts]
-    counts = {
-        "interactions": _counts(Interaction, pks),
-        "purchases": _counts(Purchase, pks),
-        "consents": _counts(Consent, pks),
-    }
-    for contact in contacts:
-        contact.moves = {
-            "interactions": counts["interactions"].get(contact.pk, 0),
-            "purchases": counts["purchases"].get(contact.pk, 0),
-            "phones": len(contact.phones.all()),
-            "emails": len(contact.emails.all()),
-            "consents": counts["consents"].get(contact.pk, 0),
-            "tags": len(contact.tags.all()),
-        }
-    return contacts
-
-
 def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit()][:10]
 
@@ -728,7 +681,10 @@ def contact_merge(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "contacts.merge_contact")
     source = request.POST if request.method == "POST" else request.GET
-    contacts = _merge_candidates(user, _ids(source.getlist("ids")))
+    ids = _ids(source.getlist("ids"))
+    contacts = selectors.merge_candidates(user, ids)
+    if len(contacts) < 2 or len(contacts) != len(set(ids)):
+        raise Http404
     by_pk = {c.pk: c for c in contacts}
     status = 200
     error = ""
@@ -771,18 +727,12 @@ def contact_merge(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _merges_visible_to(user) -> QuerySet[ContactMerge]:
-    return ContactMerge.objects.filter(
-        kept__in=selectors.contacts_visible_to(user).values("pk")
-    ).select_related("kept", "dropped", "actor", "undone_by")
-
-
 @login_required
 @require_GET
 def merge_history(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "contacts.merge_contact")
-    merges = list(_merges_visible_to(user).order_by("-merged_at", "-id")[:100])
+    merges = list(selectors.merges_visible_to(user).order_by("-merged_at", "-id")[:100])
     for merge in merges:
         merge.moved_total = sum(len(ids) for ids in merge.moved.values() if isinstance(ids, list))
     return render(request, "contacts/merge_history.html", {"merges": merges, "tab": "merges"})
@@ -793,7 +743,7 @@ def merge_history(request: HttpRequest) -> HttpResponse:
 def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     _require(user, "contacts.merge_contact")
-    merge = get_object_or_404(_merges_visible_to(user), pk=pk)
+    merge = get_object_or_404(selectors.merges_visible_to(user), pk=pk)
     try:
         restored = services.contact_merge_undo(actor=user, merge=merge)
     except ValidationError as exc:
