@@ -24,8 +24,6 @@ from crm.api.bases import ScopedMixin, ScopedViewSet, SearchListMixin
 from crm.api.errors import ApiError
 from crm.api.permissions import model_permissions
 from crm.http import client_ip
-from crm.models import AccessLog
-from crm.services import access_record
 
 from .. import filters, selectors, services
 from ..models import Company, Consent, Contact, CustomField, Email, Interaction, Phone, Purchase
@@ -242,14 +240,8 @@ class ContactLookupView(ScopedMixin, APIView):
         query = s.LookupQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         phone = query.validated_data["phone"]
-        matches = selectors.contact_lookup(request.user, phone, limit=LOOKUP_LIMIT)
-        access_record(
-            user=request.user,
-            action=AccessLog.Action.SEARCH,
-            model=Contact,
-            record_count=len(matches),
-            query=phone,
-            ip_address=client_ip(request),
+        matches = services.contacts_lookup(
+            user=request.user, phone=phone, limit=LOOKUP_LIMIT, ip_address=client_ip(request)
         )
         context = {"request": request}
         if "phone" in selectors.masked_fields_for(request.user):

@@ -13,7 +13,7 @@ calls these and nothing else.
 Callers import this package (``from contacts import services``); the modules are its seams.
 """
 
-from .access import client_base_listed, companies_find, contacts_find
+from .access import client_base_listed, companies_find, contacts_find, contacts_lookup
 from .custom_fields import custom_field_create, custom_field_delete, custom_field_update
 from .merge import (
     MERGE_FILL_FIELDS,
@@ -63,6 +63,7 @@ __all__ = [
     "contact_update",
     "contact_viewed",
     "contacts_find",
+    "contacts_lookup",
     "contacts_merge_many",
     "contacts_with_points",
     "custom_field_create",

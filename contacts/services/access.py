@@ -60,6 +60,23 @@ def companies_find(
     return rows
 
 
+def contacts_lookup(
+    *, user: User, phone: str, limit: int = 10, ip_address: str | None = None
+) -> list[Contact]:
+    """Caller-ID (``selectors.contact_lookup``): who calls from ``phone``, recorded as a
+    search for that number, whether the API answers it or a screen pop does."""
+    rows = selectors.contact_lookup(user, phone, limit=limit)
+    access_record(
+        user=user,
+        action=AccessLog.Action.SEARCH,
+        model=Contact,
+        record_count=len(rows),
+        query=phone,
+        ip_address=ip_address,
+    )
+    return rows
+
+
 def client_base_listed(
     *, user: User, model: type[Model], count: int, ip_address: str | None = None
 ) -> None:
