@@ -460,6 +460,16 @@ def test_cursor_pagination_next_link_keeps_the_ordering(api_client_for, manager)
     assert [t["id"] for t in first["results"] + second["results"]] == [t.pk for t in tasks[:4]]
 
 
+def test_a_method_a_viewset_does_not_serve_is_405_not_403(api_client_for, manager):
+    task = TaskFactory(assignee=manager)
+    notification = NotificationFactory(recipient=manager)
+    client = api_client_for(manager, token=True)
+
+    assert client.delete(f"{TASKS_URL}{task.pk}/").status_code == 405
+    assert client.put(f"{NOTIFICATIONS_URL}{notification.pk}/", {}).status_code == 405
+    assert Task.objects.filter(pk=task.pk).exists()
+
+
 def test_a_tampered_cursor_is_a_clean_400(api_client_for, manager):
     response = api_client_for(manager, token=True).get(TASKS_URL, {"cursor": "garbage"})
 
