@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from crm.search import SearchGroup, SearchHit, search_register
 
+from . import services
 from .models import Phone
-from .selectors import companies_search, contacts_search, masked_fields_for
+from .selectors import masked_fields_for
 from .validators import format_phone, mask_phone
 
 CONTACT_HITS = 8
@@ -21,7 +22,8 @@ COMPANY_HITS = 5
 def search_contacts(user, query: str) -> SearchGroup | None:
     if not user.has_perm("contacts.view_contact"):
         return None
-    contacts = contacts_search(user, query, limit=CONTACT_HITS)
+    # The same search, and the same access-log line, as the list page's box and the API's.
+    contacts = services.contacts_find(user=user, query=query, limit=CONTACT_HITS)
     if not contacts:
         return None
     masks = masked_fields_for(user)
@@ -45,7 +47,7 @@ def search_contacts(user, query: str) -> SearchGroup | None:
 def search_companies(user, query: str) -> SearchGroup | None:
     if not user.has_perm("contacts.view_company"):
         return None
-    companies = companies_search(user, query, limit=COMPANY_HITS)
+    companies = services.companies_find(user=user, query=query, limit=COMPANY_HITS)
     if not companies:
         return None
     hits = [

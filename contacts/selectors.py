@@ -26,7 +26,17 @@ from crm.models import Role, Task, Team, User
 from crm.search import search_text
 
 from . import hooks
-from .models import Company, Consent, Contact, Email, Interaction, Phone, Purchase
+from .models import (
+    Company,
+    Consent,
+    Contact,
+    ContactMerge,
+    CustomField,
+    Email,
+    Interaction,
+    Phone,
+    Purchase,
+)
 from .validators import try_normalize_phone
 
 FULL_NAME = Upper(
@@ -282,6 +292,79 @@ def companies_search(user: User, query: str, *, limit: int = 10) -> list[Company
     )
 
 
+def custom_fields_visible_to(user: User) -> QuerySet[CustomField]:
+    """Field definitions are not client data: whoever may see contacts reads all of them."""
+    if not user.is_authenticated:
+        return CustomField.objects.none()
+    return CustomField.objects.order_by("target", "order", "id")
+
+
+def company_list(user: User) -> QuerySet[Company]:
+    """The companies list (UI and API): one query for the page, one per prefetched relation."""
+    return (
+        companies_visible_to(user)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch("phones", queryset=Phone.objects.order_by("-is_primary", "id")),
+            Prefetch("emails", queryset=Email.objects.order_by("-is_primary", "id")),
+            "tags",
+        )
+    )
+
+
+def _search_then_narrow(hits: list, within: QuerySet | None, ranked: bool) -> list:
+    """The best matches of a search, kept only when they pass ``within`` (a list's filters),
+    in match order unless ``ranked`` is off (then in ``within``'s own order)."""
+    if within is None:
+        return hits
+    ids = [hit.pk for hit in hits]
+    rows = list(within.filter(pk__in=ids))
+    if ranked:
+        rank = {pk: i for i, pk in enumerate(ids)}
+        rows.sort(key=lambda row: rank[row.pk])
+    return rows
+
+
+def contacts_found(
+    user: User,
+    query: str,
+    *,
+    within: QuerySet[Contact] | None = None,
+    limit: int = 20,
+    ranked: bool = True,
+) -> list[Contact]:
+    """Search, then filter, then rank: what every door that searches contacts answers (the
+    list page's box, the global search, the API's ``?search=``). ``within`` is the list's
+    filtered queryset (already scoped), so a filter never shows a contact the search did not
+    find, nor one the user may not see."""
+    return _search_then_narrow(contacts_search(user, query, limit=limit), within, ranked)
+
+
+def companies_found(
+    user: User,
+    query: str,
+    *,
+    within: QuerySet[Company] | None = None,
+    limit: int = 10,
+    ranked: bool = True,
+) -> list[Company]:
+    """``contacts_found`` for companies."""
+    return _search_then_narrow(companies_search(user, query, limit=limit), within, ranked)
+
+
+def contacts_split_by_visibility(
+    user: User, contacts: list[Contact]
+) -> tuple[list[Contact], list[Contact]]:
+    """(the ones ``user`` may open, the others), each in the given order: a duplicate
+    warning names the first and only counts the second, so that it reveals nobody."""
+    visible = set(
+        contacts_visible_to(user)
+        .filter(pk__in=[c.pk for c in contacts])
+        .values_list("pk", flat=True)
+    )
+    return [c for c in contacts if c.pk in visible], [c for c in contacts if c.pk not in visible]
+
+
 def duplicate_groups(user: User, *, limit: int = 100) -> list[dict]:
     """Contacts that share a phone or an e-mail: candidates for merging."""
     visible = contacts_visible_to(user).values("pk")
@@ -320,6 +403,61 @@ def duplicate_groups(user: User, *, limit: int = 100) -> list[dict]:
             {c.pk: c for c in members.get((g["kind"], g["key"]), [])}.values(), key=lambda c: c.pk
         )
     return groups
+
+
+def people_counts(user: User, company_ids: list[int]) -> dict[int, int]:
+    """How many of each company's people ``user`` may see (the companies list's column)."""
+    return dict(
+        contacts_visible_to(user)
+        .filter(company_id__in=company_ids)
+        .values_list("company_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _counts(model: type, ids: list[int]) -> dict[int, int]:
+    return dict(
+        model.objects.filter(contact_id__in=ids)
+        .values_list("contact_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def merge_candidates(user: User, ids: list[int]) -> list[Contact]:
+    """The contacts ``user`` may see among ``ids``, each with ``moves``: how much of its
+    history a merge would move (what the merge tool shows before anyone confirms)."""
+    contacts = list(
+        contacts_visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("company", "owner")
+        .prefetch_related("phones", "emails", "tags")
+        .order_by("pk")
+    )
+    pks = [c.pk for c in contacts]
+    counts = {
+        "interactions": _counts(Interaction, pks),
+        "purchases": _counts(Purchase, pks),
+        "consents": _counts(Consent, pks),
+    }
+    for contact in contacts:
+        contact.moves = {
+            "interactions": counts["interactions"].get(contact.pk, 0),
+            "purchases": counts["purchases"].get(contact.pk, 0),
+            "phones": len(contact.phones.all()),
+            "emails": len(contact.emails.all()),
+            "consents": counts["consents"].get(contact.pk, 0),
+            "tags": len(contact.tags.all()),
+        }
+    return contacts
+
+
+def merges_visible_to(user: User) -> QuerySet[ContactMerge]:
+    """The merge history of the contacts ``user`` may see (kept ones)."""
+    return ContactMerge.objects.filter(
+        kept__in=contacts_visible_to(user).values("pk")
+    ).select_related("kept", "dropped", "actor", "undone_by")
 
 
 def _of_visible_parties(qs: QuerySet, user: User, *, companies: bool = False) -> QuerySet:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
-import json
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,8 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.http import client_ip
-from crm.models import AccessLog
-from crm.services import access_record
+from crm.keyset import keyset_page
 
 from . import hooks, selectors, services
 from .forms import (
@@ -46,10 +39,8 @@ from .models import (
     Company,
     Consent,
     Contact,
-    ContactMerge,
     CustomField,
     Interaction,
-    Purchase,
     Tag,
 )
 
@@ -65,55 +56,6 @@ def _require(user, permission: str) -> None:
 
 def _definitions(target: str) -> list[CustomField]:
     return list(CustomField.objects.filter(target=target, is_active=True).order_by("order", "id"))
-
-
-# --- keyset pagination ---------------------------------------------------------------------
-# Lists never count or OFFSET over the base: a page is "rows after the last one shown" in
-# the list's order, which the database answers from an index however deep the page is.
-
-
-def _cursor_encode(values: list) -> str:
-    plain = [str(v) if isinstance(v, Decimal) else v for v in values]
-    raw = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _cursor_decode(token: str, size: int) -> list | None:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        values = json.loads(raw)
-    except (ValueError, binascii.Error):
-        return None
-    if not isinstance(values, list) or len(values) != size:
-        return None
-    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
-        return None
-    return values
-
-
-def keyset_page(
-    qs: QuerySet, order: tuple[tuple[str, bool], ...], after: str | None, size: int
-) -> tuple[list, str | None]:
-    """One page of ``qs`` in ``order`` ((field, descending), …) after the ``after`` cursor;
-    returns the rows and the cursor of the next page (None on the last one)."""
-    fields = [name for name, _desc in order]
-    qs = qs.order_by(*(f"-{name}" if desc else name for name, desc in order))
-    values = _cursor_decode(after, len(order)) if after else None
-    if values is not None:
-        condition = Q()
-        for i, (name, desc) in enumerate(order):
-            step = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[i]})
-            for prev, value in zip(fields[:i], values[:i], strict=True):
-                step &= Q(**{prev: value})
-            condition |= step
-        # A cursor edited by hand that does not fit the fields: start from the first page.
-        with contextlib.suppress(ValueError, TypeError, ValidationError):
-            qs = qs.filter(condition)
-    rows = list(qs[: size + 1])
-    if len(rows) <= size:
-        return rows, None
-    rows = rows[:size]
-    return rows, _cursor_encode([getattr(rows[-1], name) for name in fields])
 
 
 def _page_url(request: HttpRequest, **changes) -> str:
@@ -186,12 +128,15 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         qs = selectors.contact_list(user).filter(condition)
         if query:
             # The best matches of the search box, narrowed by the filters, in match order.
-            ids = [c.pk for c in selectors.contacts_search(user, query, limit=PAGE_SIZE)]
-            rank = {pk: i for i, pk in enumerate(ids)}
-            rows = sorted(qs.filter(pk__in=ids), key=lambda c: rank[c.pk])
+            rows = services.contacts_find(
+                user=user, query=query, within=qs, limit=PAGE_SIZE, ip_address=client_ip(request)
+            )
         else:
             order = SORTS_CONTACT[data["sort"] or "new"][1]
             rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
+            services.client_base_listed(
+                user=user, model=Contact, count=len(rows), ip_address=client_ip(request)
+            )
         if data.get("company"):
             company = selectors.companies_visible_to(user).filter(pk=data["company"]).first()
     context = {
@@ -223,28 +168,18 @@ def company_list(request: HttpRequest) -> HttpResponse:
     if condition is not None:
         data = form.cleaned_data
         query = data["q"].strip()
-        qs = (
-            selectors.companies_visible_to(user)
-            .filter(condition)
-            .select_related("owner")
-            .prefetch_related("phones", "emails", "tags")
-        )
+        qs = selectors.company_list(user).filter(condition)
         if query:
-            ids = [c.pk for c in selectors.companies_search(user, query, limit=PAGE_SIZE)]
-            rank = {pk: i for i, pk in enumerate(ids)}
-            rows = sorted(qs.filter(pk__in=ids), key=lambda c: rank[c.pk])
+            rows = services.companies_find(
+                user=user, query=query, within=qs, limit=PAGE_SIZE, ip_address=client_ip(request)
+            )
         else:
             order = SORTS_COMPANY[data["sort"] or "new"][1]
             rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
-    people = {}
-    if rows:
-        people = dict(
-            selectors.contacts_visible_to(user)
-            .filter(company_id__in=[c.pk for c in rows])
-            .values_list("company_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+            services.client_base_listed(
+                user=user, model=Company, count=len(rows), ip_address=client_ip(request)
+            )
+    people = selectors.people_counts(user, [c.pk for c in rows]) if rows else {}
     for company in rows:
         company.people_count = people.get(company.pk, 0)
     context = {
@@ -518,15 +453,8 @@ def _save_party(
 
 def _duplicates_context(user, duplicates: list[Contact]) -> dict:
     """Only the duplicates the user may open are named; the rest are just counted."""
-    visible = set(
-        selectors.contacts_visible_to(user)
-        .filter(pk__in=[c.pk for c in duplicates])
-        .values_list("pk", flat=True)
-    )
-    return {
-        "duplicates": [c for c in duplicates if c.pk in visible],
-        "hidden_duplicates": sum(1 for c in duplicates if c.pk not in visible),
-    }
+    visible, hidden = selectors.contacts_split_by_visibility(user, duplicates)
+    return {"duplicates": visible, "hidden_duplicates": len(hidden)}
 
 
 @dataclass(frozen=True)
@@ -687,9 +615,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("phones", "emails", "tags"),
         pk=pk,
     )
-    access_record(
-        user=user, action=AccessLog.Action.VIEW, obj=company, ip_address=client_ip(request)
-    )
+    services.company_viewed(user=user, company=company, ip_address=client_ip(request))
     people = list(
         selectors.contacts_visible_to(user)
         .filter(company=company)
@@ -735,43 +661,6 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _counts(model, ids: list[int], field: str = "contact_id") -> dict[int, int]:
-    return dict(
-        model.objects.filter(**{f"{field}__in": ids})
-        .values_list(field)
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
-def _merge_candidates(user, ids: list[int]) -> list[Contact]:
-    contacts = list(
-        selectors.contacts_visible_to(user)
-        .filter(pk__in=ids)
-        .select_related("company", "owner")
-        .prefetch_related("phones", "emails", "tags")
-        .order_by("pk")
-    )
-    if len(contacts) < 2 or len(contacts) != len(set(ids)):
-        raise Http404
-    pks = [c.pk for c in contacts]
-    counts = {
-        "interactions": _counts(Interaction, pks),
-        "purchases": _counts(Purchase, pks),
-        "consents": _counts(Consent, pks),
-    }
-    for contact in contacts:
-        contact.moves = {
-            "interactions": counts["interactions"].get(contact.pk, 0),
-            "purchases": counts["purchases"].get(contact.pk, 0),
-            "phones": len(contact.phones.all()),
-            "emails": len(contact.emails.all()),
-            "consents": counts["consents"].get(contact.pk, 0),
-            "tags": len(contact.tags.all()),
-        }
-    return contacts
-
-
 def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit()][:10]
 
@@ -781,7 +670,10 @@ def contact_merge(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "contacts.merge_contact")
     source = request.POST if request.method == "POST" else request.GET
-    contacts = _merge_candidates(user, _ids(source.getlist("ids")))
+    ids = _ids(source.getlist("ids"))
+    contacts = selectors.merge_candidates(user, ids)
+    if len(contacts) < 2 or len(contacts) != len(set(ids)):
+        raise Http404
     by_pk = {c.pk: c for c in contacts}
     status = 200
     error = ""
@@ -793,9 +685,7 @@ def contact_merge(request: HttpRequest) -> HttpResponse:
         else:
             drops = [c for c in contacts if c.pk != keep.pk]
             try:
-                with transaction.atomic():
-                    for drop in drops:
-                        services.contact_merge(actor=user, keep=keep, drop=drop)
+                services.contacts_merge_many(actor=user, keep=keep, drops=drops)
             except ValidationError as exc:
                 error = " ".join(exc.messages)
                 status = 400
@@ -826,18 +716,12 @@ def contact_merge(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _merges_visible_to(user) -> QuerySet[ContactMerge]:
-    return ContactMerge.objects.filter(
-        kept__in=selectors.contacts_visible_to(user).values("pk")
-    ).select_related("kept", "dropped", "actor", "undone_by")
-
-
 @login_required
 @require_GET
 def merge_history(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "contacts.merge_contact")
-    merges = list(_merges_visible_to(user).order_by("-merged_at", "-id")[:100])
+    merges = list(selectors.merges_visible_to(user).order_by("-merged_at", "-id")[:100])
     for merge in merges:
         merge.moved_total = sum(len(ids) for ids in merge.moved.values() if isinstance(ids, list))
     return render(request, "contacts/merge_history.html", {"merges": merges, "tab": "merges"})
@@ -848,7 +732,7 @@ def merge_history(request: HttpRequest) -> HttpResponse:
 def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     _require(user, "contacts.merge_contact")
-    merge = get_object_or_404(_merges_visible_to(user), pk=pk)
+    merge = get_object_or_404(selectors.merges_visible_to(user), pk=pk)
     try:
         restored = services.contact_merge_undo(actor=user, merge=merge)
     except ValidationError as exc:

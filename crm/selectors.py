@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Notification, Role, Task, User
+from .models import Notification, Role, Task, Team, User
 
 
 def users_assignable_by(user: User) -> QuerySet[User]:
@@ -62,3 +62,20 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 def notifications_unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    """The staff list: admins, heads and supervisors see everyone; others whom they may give
+    work to (for pickers), which for most roles is themselves."""
+    if user.has_role(Role.ADMIN, Role.HEAD, Role.SUPERVISOR):
+        qs = User.objects.all()
+    else:
+        qs = users_assignable_by(user)
+    return qs.select_related("team").prefetch_related("groups")
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    """Teams are not secret inside the company: every signed-in user sees their names."""
+    if not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.all()

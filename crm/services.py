@@ -264,6 +264,31 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
+# --- users ---------------------------------------------------------------------------------
+
+USER_PROFILE_FIELDS = ("first_name", "last_name", "availability", "language", "time_zone")
+
+
+def user_profile_update(*, actor: User, user: User, **changes: Any) -> User:
+    """Change what a person may set about themselves: name, availability, language, time
+    zone. Their e-mail, team and roles are an admin's business (the admin site)."""
+    if actor.pk != user.pk and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied(_("You cannot change another person's profile."))
+    unknown = set(changes) - set(USER_PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
+    if changes.get("time_zone") is not None:
+        try:
+            zoneinfo.ZoneInfo(changes["time_zone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": [_("Unknown time zone.")]}) from None
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changes])
+    user.save(update_fields=list(changes))
+    return user
+
+
 # --- access log ----------------------------------------------------------------------------
 
 

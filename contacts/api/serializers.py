@@ -3,8 +3,6 @@ services check the rest and do the writing."""
 
 from __future__ import annotations
 
-import copy
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -12,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.api.fields import ScopedPrimaryKeyField
 from crm.models import User
 from crm.selectors import users_assignable_by
 
@@ -35,21 +34,6 @@ def _masked(context: dict, what: str) -> bool:
 
 def _user(context: dict) -> User:
     return context["request"].user
-
-
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A primary key accepted only among the records the requesting user may see.
-
-    ``scope(user) -> queryset`` is one of the selectors, so an id the user cannot open is
-    answered like an id that does not exist.
-    """
-
-    def __init__(self, scope, **kwargs):
-        self.scope = scope
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.scope(_user(self.context))
 
 
 class OwnerField(ScopedPrimaryKeyField):
@@ -265,19 +249,8 @@ class CompanySerializer(_PartySerializer):
         model = Company
         fields = [
             "id",
-            "name",
-            "legal_name",
-            "inn",
-            "kpp",
-            "ogrn",
-            "industry",
-            "website",
-            "owner",
+            *Company.EDITABLE_FIELDS,
             "owner_name",
-            "source",
-            "address",
-            "region",
-            "notes",
             "phones",
             "emails",
             "tags",
@@ -309,23 +282,9 @@ class ContactSerializer(_PartySerializer):
         fields = [
             "id",
             "full_name",
-            "last_name",
-            "first_name",
-            "middle_name",
-            "position",
-            "company",
+            *Contact.EDITABLE_FIELDS,
             "company_name",
-            "owner",
             "owner_name",
-            "source",
-            "preferred_channel",
-            "language",
-            "time_zone",
-            "birthday",
-            "address",
-            "region",
-            "interests",
-            "notes",
             "phones",
             "emails",
             "tags",
@@ -522,6 +481,9 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 
 class CustomFieldSerializer(serializers.ModelSerializer):
+    """The shape of a definition; its rules (choices for choice fields, one code per target)
+    are the model's, checked by the custom field services."""
+
     class Meta:
         model = CustomField
         fields = [
@@ -535,13 +497,3 @@ class CustomFieldSerializer(serializers.ModelSerializer):
             "order",
             "is_active",
         ]
-
-    def validate(self, attrs):
-        field = copy.copy(self.instance) if self.instance else CustomField()
-        for key, value in attrs.items():
-            setattr(field, key, value)
-        try:
-            field.clean()
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from None
-        return attrs

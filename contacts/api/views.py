@@ -4,7 +4,6 @@ only narrow it, and every write calls a service."""
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,14 +15,15 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.api.bases import ScopedMixin, ScopedViewSet, SearchListMixin
+from crm.api.errors import ApiError
+from crm.api.permissions import model_permissions
 from crm.http import client_ip
-from crm.models import AccessLog
-from crm.services import access_record
 
 from .. import filters, selectors, services
 from ..models import Company, Consent, Contact, CustomField, Email, Interaction, Phone, Purchase
@@ -32,8 +32,8 @@ from . import serializers as s
 
 # How many matches a search answers with: operators, who may not list the base, get the
 # first page of matches only, enough to find a caller and too few to page through everyone.
-SEARCH_LIMIT = 20
-SEARCH_LIMIT_MAX = 100
+SEARCH_LIMIT = SearchListMixin.search_limit
+SEARCH_LIMIT_MAX = SearchListMixin.search_limit_max
 LOOKUP_LIMIT = 10
 
 SEARCH_PARAMETER = OpenApiParameter(
@@ -49,104 +49,19 @@ def _truthy(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes", "on")
 
 
-class RolePermission(permissions.BasePermission):
-    """The role's model permission for every method, reads included (DRF's own
-    ``DjangoModelPermissions`` lets every read through).
+class ContactsApi(ScopedViewSet):
+    """The customer base's viewsets: listing any of it without narrowing needs the
+    permission to list the base; phones and e-mails come masked to the roles that see them
+    masked."""
 
-    Listing is listing the client base: without ``contacts.list_contact`` (operators) a list
-    answers only when narrowed to one record's worth — a search, or the records of one contact.
-    """
-
-    verbs = {
-        "GET": "view",
-        "HEAD": "view",
-        "OPTIONS": "view",
-        "POST": "add",
-        "PUT": "change",
-        "PATCH": "change",
-        "DELETE": "delete",
-    }
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        model = view.permission_model
-        verb = getattr(view, "permission_verbs", {}).get(request.method, self.verbs[request.method])
-        if not user.has_perm(f"{model._meta.app_label}.{verb}_{model._meta.model_name}"):
-            return False
-        narrowing = getattr(view, "list_narrowed_by", None)
-        if (
-            narrowing is not None
-            and getattr(view, "action", None) == "list"
-            and not any(request.query_params.get(p, "").strip() for p in narrowing)
-            and not user.has_perm("contacts.list_contact")
-        ):
-            raise exceptions.PermissionDenied(
-                gettext_lazy(
-                    "Your role cannot list the client base: search for a client, "
-                    "or open one client's records."
-                )
-            )
-        return True
-
-
-class ContactsApiMixin:
-    permission_classes = [RolePermission]
     filter_backends = [DjangoFilterBackend, OrderingFilter]
-    lookup_value_regex = "[0-9]+"
-    permission_model: type = Contact
-    permission_verbs: dict[str, str] = {}
-    list_narrowed_by: tuple[str, ...] | None = None
+    list_permission = "contacts.list_contact"
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         user = self.request.user
         context["masked"] = selectors.masked_fields_for(user) if user.is_authenticated else set()
         return context
-
-    def schema_guard(self) -> bool:
-        return getattr(self, "swagger_fake_view", False)  # schema generation has no user
-
-
-def _ranked(rows, ids: list[int]) -> list:
-    rank = {pk: i for i, pk in enumerate(ids)}
-    return sorted(rows, key=lambda row: rank[row.pk])
-
-
-class SearchListMixin:
-    """``?search=`` answers one page of ranked matches from the app's search selector."""
-
-    def search_ids(self, query: str, limit: int) -> list[int]:
-        raise NotImplementedError
-
-    def list(self, request, *args, **kwargs):
-        query = request.query_params.get("search", "").strip()
-        if not query:
-            return super().list(request, *args, **kwargs)
-        user = request.user
-        limit = SEARCH_LIMIT
-        if user.has_perm("contacts.list_contact"):
-            try:
-                limit = min(
-                    int(request.query_params.get("page_size", SEARCH_LIMIT)), SEARCH_LIMIT_MAX
-                )
-            except ValueError:
-                limit = SEARCH_LIMIT
-        ids = self.search_ids(query, max(limit, 1))
-        rows = list(self.filter_queryset(self.get_queryset().filter(pk__in=ids)))
-        if not request.query_params.get("ordering"):
-            rows = _ranked(rows, ids)
-        access_record(
-            user=user,
-            action=AccessLog.Action.SEARCH,
-            model=self.permission_model,
-            record_count=len(rows),
-            query=query,
-            ip_address=client_ip(request),
-        )
-        data = self.get_serializer(rows, many=True).data
-        return Response({"next": None, "previous": None, "results": data})
 
 
 class OneContactListMixin:
@@ -161,7 +76,7 @@ class OneContactListMixin:
             pk = int(request.query_params.get("contact", ""))
         except ValueError:
             return response
-        if not user.has_perm("contacts.list_contact"):
+        if not user.has_perm(self.list_permission):
             contact = selectors.contacts_visible_to(user).filter(pk=pk).first()
             if contact is not None:
                 services.contact_viewed(user=user, contact=contact, ip_address=client_ip(request))
@@ -173,17 +88,17 @@ class OneContactListMixin:
 
 @extend_schema_view(
     list=extend_schema(parameters=[SEARCH_PARAMETER]),
+    retrieve=extend_schema(description="One company; every look is written to the access log."),
     create=extend_schema(responses={201: s.CompanySerializer}),
 )
 class CompanyViewSet(
-    ContactsApiMixin,
+    ContactsApi,
     SearchListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
 ):
     """Companies the user may see, with their phones, e-mails, tags and custom fields.
 
@@ -194,41 +109,23 @@ class CompanyViewSet(
     filterset_class = filters.CompanyFilter
     ordering_fields = ["name", "created_at", "id"]
     ordering = "-id"
-    permission_model = Company
+    permission_map = model_permissions(Company)
     list_narrowed_by = ("search",)
+    selector = staticmethod(selectors.company_list)
+    search_service = staticmethod(services.companies_find)
+    list_service = staticmethod(services.client_base_listed)
+    create_service = staticmethod(services.company_create)
+    update_service = staticmethod(services.company_update)
+    delete_service = staticmethod(services.company_delete)
 
-    def get_queryset(self):
-        if self.schema_guard():
-            return Company.objects.none()
-        return (
-            selectors.companies_visible_to(self.request.user)
-            .select_related("owner")
-            .prefetch_related(
-                Prefetch("phones", queryset=Phone.objects.order_by("-is_primary", "id")),
-                Prefetch("emails", queryset=Email.objects.order_by("-is_primary", "id")),
-                "tags",
-            )
-        )
-
-    def search_ids(self, query: str, limit: int) -> list[int]:
-        return [c.pk for c in selectors.companies_search(self.request.user, query, limit=limit)]
-
-    def _read(self, company: Company) -> Company:
-        # Read back with its phones, e-mails and tags as they are now.
+    def read_back(self, company: Company) -> Company:
+        # With its phones, e-mails and tags as they are now.
         return self.get_queryset().filter(pk=company.pk).first() or company
 
-    def perform_create(self, serializer):
-        company = services.company_create(actor=self.request.user, **serializer.service_arguments())
-        serializer.instance = self._read(company)
-
-    def perform_update(self, serializer):
-        company = services.company_update(
-            actor=self.request.user, company=serializer.instance, **serializer.service_arguments()
-        )
-        serializer.instance = self._read(company)
-
-    def perform_destroy(self, instance):
-        services.company_delete(actor=self.request.user, company=instance)
+    def retrieve(self, request, *args, **kwargs):
+        company = self.get_object()
+        services.company_viewed(user=request.user, company=company, ip_address=client_ip(request))
+        return Response(self.get_serializer(company).data)
 
 
 @extend_schema_view(
@@ -257,13 +154,12 @@ class CompanyViewSet(
     ),
 )
 class ContactViewSet(
-    ContactsApiMixin,
+    ContactsApi,
     SearchListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
 ):
     """People. A person is not deleted through the API: erasing personal data is its own
     procedure (152-FZ art. 21, GDPR art. 17), which keeps the evidence of consents."""
@@ -272,15 +168,15 @@ class ContactViewSet(
     filterset_class = filters.ContactFilter
     ordering_fields = ["last_name", "created_at", "lifetime_value", "id"]
     ordering = "-id"
+    permission_map = model_permissions(Contact)
     list_narrowed_by = ("search",)
+    selector = staticmethod(selectors.contact_list)
+    search_service = staticmethod(services.contacts_find)
+    list_service = staticmethod(services.client_base_listed)
+    update_service = staticmethod(services.contact_update)
 
     def get_queryset(self):
-        if self.schema_guard():
-            return Contact.objects.none()
-        return selectors.contact_list(self.request.user).prefetch_related("consents")
-
-    def search_ids(self, query: str, limit: int) -> list[int]:
-        return [c.pk for c in selectors.contacts_search(self.request.user, query, limit=limit)]
+        return super().get_queryset().prefetch_related("consents")
 
     def get_object(self) -> Contact:
         try:
@@ -290,7 +186,7 @@ class ContactViewSet(
         self.check_object_permissions(self.request, contact)
         return contact
 
-    def _read(self, contact: Contact) -> Contact:
+    def read_back(self, contact: Contact) -> Contact:
         try:
             return selectors.contact_card(self.request.user, contact.pk)
         except ObjectDoesNotExist:  # given to someone whose contacts this user does not see
@@ -301,49 +197,27 @@ class ContactViewSet(
         services.contact_viewed(user=request.user, contact=contact, ip_address=client_ip(request))
         return Response(self.get_serializer(contact).data)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+    def perform_create(self, serializer):
         try:
             contact = services.contact_create(
-                actor=request.user,
-                allow_duplicate=_truthy(request.query_params.get("allow_duplicate")),
+                actor=self.request.user,
+                allow_duplicate=_truthy(self.request.query_params.get("allow_duplicate")),
                 **serializer.service_arguments(),
             )
         except services.DuplicateContactError as exc:
-            return self._duplicates(exc)
-        return Response(
-            self.get_serializer(self._read(contact)).data, status=status.HTTP_201_CREATED
-        )
+            raise self._duplicates(exc) from None
+        serializer.instance = self.read_back(contact)
 
-    def _duplicates(self, exc: services.DuplicateContactError) -> Response:
+    def _duplicates(self, exc: services.DuplicateContactError) -> ApiError:
         """Name the duplicates the user may open; the others only by their number."""
-        ids = [c.pk for c in exc.duplicates]
-        visible = set(
-            selectors.contacts_visible_to(self.request.user)
-            .filter(pk__in=ids)
-            .values_list("pk", flat=True)
-        )
+        visible, _hidden = selectors.contacts_split_by_visibility(self.request.user, exc.duplicates)
         names = ", ".join(
-            f"{c} (#{c.pk})" if c.pk in visible else f"#{c.pk}" for c in exc.duplicates[:5]
+            f"{c} (#{c.pk})" if c in visible else f"#{c.pk}" for c in exc.duplicates[:5]
         )
         message = _("A contact with this phone or e-mail already exists: %(names)s") % {
             "names": names
         }
-        body = {
-            "status": status.HTTP_400_BAD_REQUEST,
-            "code": "duplicate",
-            "detail": message,
-            "fields": {"non_field_errors": [message]},
-            "duplicates": ids,
-        }
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-
-    def perform_update(self, serializer):
-        contact = services.contact_update(
-            actor=self.request.user, contact=serializer.instance, **serializer.service_arguments()
-        )
-        serializer.instance = self._read(contact)
+        return ApiError(message, code="duplicate", duplicates=[c.pk for c in exc.duplicates])
 
 
 @extend_schema(
@@ -354,27 +228,20 @@ class ContactViewSet(
     ],
     responses={200: s.LookupSerializer},
 )
-class ContactLookupView(APIView):
+class ContactLookupView(ScopedMixin, APIView):
     """Caller-ID: who is calling from this number, with what a screen pop shows.
 
     A fixed number of queries however long the callers' history; the lookup is written to
     the access log."""
 
-    permission_classes = [RolePermission]
-    permission_model = Contact
+    permission_map = {"GET": "contacts.view_contact"}
 
     def get(self, request):
         query = s.LookupQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         phone = query.validated_data["phone"]
-        matches = selectors.contact_lookup(request.user, phone, limit=LOOKUP_LIMIT)
-        access_record(
-            user=request.user,
-            action=AccessLog.Action.SEARCH,
-            model=Contact,
-            record_count=len(matches),
-            query=phone,
-            ip_address=client_ip(request),
+        matches = services.contacts_lookup(
+            user=request.user, phone=phone, limit=LOOKUP_LIMIT, ip_address=client_ip(request)
         )
         context = {"request": request}
         if "phone" in selectors.masked_fields_for(request.user):
@@ -391,39 +258,31 @@ class ContactLookupView(APIView):
 
 
 class _PointViewSet(
-    ContactsApiMixin,
+    ContactsApi,
     OneContactListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
 ):
-    # Removing a phone is editing the card it is on: the roles that change contacts change
-    # (and remove) their phones, as the contact's own phone list does.
-    permission_verbs = {"DELETE": "change"}
     list_narrowed_by = ("contact", "company")
     ordering_fields = ["id", "created_at"]
     ordering = "-id"
-    model: type[Phone] | type[Email]
-    value_field = ""
+    delete_service = staticmethod(services.contact_point_remove)
+    service_instance_name = "point"
 
-    def get_queryset(self):
-        if self.schema_guard():
-            return self.model.objects.none()
-        scope = selectors.phones_visible_to if self.model is Phone else selectors.emails_visible_to
-        return scope(self.request.user)
-
-    def save(self, point, make_primary: bool):
-        saver = services.phone_save if self.model is Phone else services.email_save
-        key = "phone" if self.model is Phone else "email"
-        return saver(actor=self.request.user, **{key: point}, make_primary=make_primary)
+    def _save(self, point, make_primary: bool):
+        return self.save_service(
+            actor=self.request.user,
+            **{self.model._meta.model_name: point},
+            make_primary=make_primary,
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         make_primary = data.pop("make_primary", False)
-        serializer.instance = self.save(self.model(**data), make_primary)
+        serializer.instance = self._save(self.model(**data), make_primary)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -431,10 +290,7 @@ class _PointViewSet(
         point = serializer.instance
         for key, value in data.items():
             setattr(point, key, value)
-        serializer.instance = self.save(point, make_primary)
-
-    def perform_destroy(self, instance):
-        services.contact_point_remove(actor=self.request.user, point=instance)
+        serializer.instance = self._save(point, make_primary)
 
 
 class PhoneViewSet(_PointViewSet):
@@ -443,8 +299,11 @@ class PhoneViewSet(_PointViewSet):
 
     serializer_class = s.PhoneSerializer
     filterset_class = filters.PhoneFilter
-    permission_model = Phone
-    model = Phone
+    # Removing a phone is editing the card it is on: the roles that change contacts change
+    # (and remove) their phones, as the contact's own phone list does.
+    permission_map = model_permissions(Phone, DELETE="change")
+    selector = staticmethod(selectors.phones_visible_to)
+    save_service = staticmethod(services.phone_save)
 
 
 class EmailViewSet(_PointViewSet):
@@ -453,8 +312,9 @@ class EmailViewSet(_PointViewSet):
 
     serializer_class = s.EmailSerializer
     filterset_class = filters.EmailFilter
-    permission_model = Email
-    model = Email
+    permission_map = model_permissions(Email, DELETE="change")
+    selector = staticmethod(selectors.emails_visible_to)
+    save_service = staticmethod(services.email_save)
 
 
 # --- timeline, purchases, consents ---------------------------------------------------------
@@ -494,13 +354,12 @@ class Conflict(exceptions.APIException):
     )
 )
 class InteractionViewSet(
-    ContactsApiMixin,
+    ContactsApi,
     OneContactListMixin,
     _RecordedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
 ):
     """The timeline: calls, e-mails, chats, notes… of the contacts the user may see. Without
     the permission to list the base, a list needs `contact`."""
@@ -509,13 +368,12 @@ class InteractionViewSet(
     filterset_class = filters.InteractionFilter
     ordering_fields = ["occurred_at", "id"]
     ordering = ["-occurred_at", "-id"]
-    permission_model = Interaction
+    permission_map = model_permissions(Interaction)
     list_narrowed_by = ("contact",)
+    selector = staticmethod(selectors.interactions_visible_to)
 
     def get_queryset(self):
-        if self.schema_guard():
-            return Interaction.objects.none()
-        return selectors.interactions_visible_to(self.request.user).select_related("related_type")
+        return super().get_queryset().select_related("related_type")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -537,13 +395,12 @@ class InteractionViewSet(
     )
 )
 class PurchaseViewSet(
-    ContactsApiMixin,
+    ContactsApi,
     OneContactListMixin,
     _RecordedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
 ):
     """Purchases of the contacts the user may see; recording one refreshes the contact's
     customer value. Without the permission to list the base, a list needs `contact`."""
@@ -552,13 +409,9 @@ class PurchaseViewSet(
     filterset_class = filters.PurchaseFilter
     ordering_fields = ["purchased_at", "amount", "id"]
     ordering = ["-purchased_at", "-id"]
-    permission_model = Purchase
+    permission_map = model_permissions(Purchase)
     list_narrowed_by = ("contact",)
-
-    def get_queryset(self):
-        if self.schema_guard():
-            return Purchase.objects.none()
-        return selectors.purchases_visible_to(self.request.user)
+    selector = staticmethod(selectors.purchases_visible_to)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -576,12 +429,11 @@ class PurchaseViewSet(
     )
 )
 class ConsentViewSet(
-    ContactsApiMixin,
+    ContactsApi,
     OneContactListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
 ):
     """Consents (152-FZ art. 9, GDPR art. 7): one current state per contact and purpose.
     Posting sets it — granted or withdrawn — and keeps the previous state in the history.
@@ -591,13 +443,9 @@ class ConsentViewSet(
     filterset_class = filters.ConsentFilter
     ordering_fields = ["changed_at", "id"]
     ordering = "-id"
-    permission_model = Consent
+    permission_map = model_permissions(Consent)
     list_narrowed_by = ("contact",)
-
-    def get_queryset(self):
-        if self.schema_guard():
-            return Consent.objects.none()
-        return selectors.consents_visible_to(self.request.user)
+    selector = staticmethod(selectors.consents_visible_to)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -607,13 +455,25 @@ class ConsentViewSet(
         return Response(self.get_serializer(consent).data, status=status.HTTP_200_OK)
 
 
-class CustomFieldViewSet(ContactsApiMixin, viewsets.ModelViewSet):
+class CustomFieldViewSet(
+    ContactsApi,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
     """Custom field definitions: everyone who sees contacts reads them, admins change them."""
 
     serializer_class = s.CustomFieldSerializer
     filterset_class = filters.CustomFieldFilter
     ordering_fields = ["target", "order", "id"]
     ordering = ["target", "order", "id"]
-    permission_model = CustomField
     pagination_class = None
-    queryset = CustomField.objects.order_by("target", "order", "id")
+    list_permission = None  # the definitions are not client data
+    permission_map = model_permissions(CustomField)
+    selector = staticmethod(selectors.custom_fields_visible_to)
+    create_service = staticmethod(services.custom_field_create)
+    update_service = staticmethod(services.custom_field_update)
+    delete_service = staticmethod(services.custom_field_delete)
+    service_instance_name = "field"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from crm.models import Task, User
 from crm.permissions import require_permission
 
-from .. import hooks
+from .. import hooks, selectors
 from ..models import (
     Consent,
     Contact,
@@ -203,3 +203,24 @@ def contact_merge_undo(*, actor: User, merge: ContactMerge) -> Contact:
         )
         customer_value_refresh(contact_ids=[keep.pk, drop.pk])
     return drop
+
+
+def contacts_merge_many(*, actor: User, keep: Contact, drops: list[Contact]) -> list[ContactMerge]:
+    """Merge several records of one person into ``keep``: all of them or none.
+
+    One transaction around the pairwise merges, so that a failure on the third (merged
+    meanwhile by someone else, say) leaves the first two unmerged as well. Every record must
+    be one the actor may open: merging moves a client's history, it is not a way to reach it.
+    """
+    require_permission(actor, "contacts.merge_contact", _("You cannot merge contacts."))
+    if not drops:
+        raise ValidationError({"drop": [_("Choose at least two contacts.")]})
+    ids = {keep.pk, *(drop.pk for drop in drops)}
+    unseen = ids - set(
+        selectors.contacts_visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    # One merged away meanwhile is not hidden from the actor: contact_merge says so below.
+    if Contact.objects.filter(pk__in=unseen, merged_into__isnull=True).exists():
+        raise PermissionDenied(_("You cannot merge contacts you cannot open."))
+    with transaction.atomic():
+        return [contact_merge(actor=actor, keep=keep, drop=drop) for drop in drops]

@@ -360,6 +360,11 @@ def contact_viewed(*, user: User, contact: Contact, ip_address: str | None = Non
     access_record(user=user, action=AccessLog.Action.VIEW, obj=contact, ip_address=ip_address)
 
 
+def company_viewed(*, user: User, company: Company, ip_address: str | None = None) -> None:
+    """A company card, through any door, is logged like a contact's."""
+    access_record(user=user, action=AccessLog.Action.VIEW, obj=company, ip_address=ip_address)
+
+
 # --- one phone or e-mail at a time, removal of companies -----------------------------------
 
 

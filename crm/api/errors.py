@@ -3,7 +3,8 @@
 Every error answers ``{"status": 400, "code": "invalid", "detail": "…", "fields": {…}}``;
 ``fields`` maps a field name (``non_field_errors`` for the whole object) to its messages.
 Validation errors raised by services (Django's ``ValidationError``) and their
-``PermissionDenied`` get the same shape as DRF's own.
+``PermissionDenied`` get the same shape as DRF's own. An answer that needs more than that
+(the ids of the duplicates a create ran into, say) raises ``ApiError`` with the extra keys.
 """
 
 from __future__ import annotations
@@ -14,6 +15,32 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApiError(exceptions.APIException):
+    """An error answered in the one format, with extra top-level keys.
+
+    ``raise ApiError(message, code="duplicate", duplicates=[3, 5])`` answers
+    ``{"status": 400, "code": "duplicate", "detail": message,
+    "fields": {"non_field_errors": [message]}, "duplicates": [3, 5]}``.
+    """
+
+    status_code = 400
+    default_code = "error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str,
+        status_code: int = 400,
+        fields: dict[str, list[str]] | None = None,
+        **extra,
+    ) -> None:
+        super().__init__(detail, code)
+        self.status_code = status_code
+        self.fields = {"non_field_errors": [str(detail)]} if fields is None else fields
+        self.extra = extra
 
 
 def _django_to_drf(exc: Exception) -> Exception:
@@ -59,7 +86,15 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, ApiError):
+        body = {
+            "status": response.status_code,
+            "code": exc.detail.code,
+            "detail": str(exc.detail),
+            "fields": exc.fields,
+            **exc.extra,
+        }
+    elif isinstance(exc, exceptions.ValidationError):
         body = {
             "status": response.status_code,
             "code": "invalid",

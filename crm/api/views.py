@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -11,7 +11,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .. import selectors, services
-from ..models import Notification, Role, Task, Team, User
+from ..models import Task, User
+from .bases import ScopedMixin, ScopedViewSet
 from .serializers import (
     MeSerializer,
     NotificationReadSerializer,
@@ -41,7 +42,10 @@ class TokenObtainView(APIView):
         return Response({"token": token.key})
 
 
-class MeView(APIView):
+class MeView(ScopedMixin, APIView):
+    # Oneself: any signed-in user reads and changes their own profile.
+    permission_map = {"GET": None, "PATCH": None}
+
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         user = User.objects.prefetch_related("groups").get(pk=request.user.pk)
@@ -51,32 +55,28 @@ class MeView(APIView):
     def patch(self, request):
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        serializer.save()
-        return Response(serializer.data)
+        user = services.user_profile_update(
+            actor=request.user, user=request.user, **serializer.validated_data
+        )
+        return Response(MeSerializer(user).data)
 
 
-class UserViewSet(viewsets.ReadOnlyModelViewSet):
+class UserViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = UserSerializer
     filterset_fields = ["team", "availability", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     ordering_fields = ["id", "email", "last_name"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return User.objects.none()
-        user = self.request.user
-        if user.has_role(Role.ADMIN, Role.HEAD, Role.SUPERVISOR):
-            qs = User.objects.all()
-        else:
-            qs = selectors.users_assignable_by(user)
-        return qs.select_related("team").prefetch_related("groups")
+    # Pickers of every role read it; the selector decides whom each role sees.
+    permission_map = {"GET": None}
+    selector = staticmethod(selectors.users_visible_to)
 
 
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = TeamSerializer
-    queryset = Team.objects.all()
     search_fields = ["name"]
     ordering_fields = ["id", "name"]
+    permission_map = {"GET": None}
+    selector = staticmethod(selectors.teams_visible_to)
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -97,11 +97,11 @@ class TaskFilter(django_filters.FilterSet):
 
 
 class TaskViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
 ):
     """Tasks the user may see; writes go through the task services."""
 
@@ -110,20 +110,12 @@ class TaskViewSet(
     search_fields = ["title", "description"]
     ordering_fields = ["id", "due_at", "priority", "created_at"]
     ordering = ["-id"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Task.objects.none()
-        return selectors.tasks_visible_to(self.request.user)
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.task_create(actor=self.request.user, **data)
-
-    def perform_update(self, serializer):
-        serializer.instance = services.task_update(
-            actor=self.request.user, task=serializer.instance, **serializer.validated_data
-        )
+    # Every role has tasks of its own: the selector scopes what is read, the task services
+    # refuse what the user may not change (and no permission query is spent per request).
+    permission_map = dict.fromkeys(("GET", "POST", "PUT", "PATCH", "status"), None)
+    selector = staticmethod(selectors.tasks_visible_to)
+    create_service = staticmethod(services.task_create)
+    update_service = staticmethod(services.task_update)
 
     @extend_schema(request=TaskStatusSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
@@ -138,15 +130,16 @@ class TaskViewSet(
         return Response(TaskSerializer(task).data)
 
 
-class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+class NotificationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = NotificationSerializer
     filterset_fields = ["kind"]
     ordering_fields = ["id", "created_at"]
+    # Everyone has their own notifications; the selector gives each only theirs.
+    permission_map = {"GET": None, "read": None}
+    selector = staticmethod(selectors.notifications_for)
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Notification.objects.none()
-        qs = selectors.notifications_for(self.request.user)
+        qs = super().get_queryset()
         unread = self.request.query_params.get("unread")
         if unread in ("1", "true", "True"):
             qs = qs.filter(read_at__isnull=True)

@@ -148,6 +148,40 @@ def test_me_can_change_own_language_but_not_email(api_client_for, manager):
     assert (manager.language, manager.email) == ("ru", "manager@example.com")
 
 
+def test_me_changes_go_through_the_profile_service(api_client_for, manager):
+    client = api_client_for(manager, token=True)
+
+    # an unknown time zone is refused by the service, in the API's error format
+    refused = client.patch("/api/v1/me/", {"time_zone": "Mars/Olympus"}, format="json")
+    assert refused.status_code == 400
+    _assert_error_shape(refused.json(), 400)
+    assert list(refused.json()["fields"]) == ["time_zone"]
+
+    # a known one is saved and answered
+    saved = client.patch(
+        "/api/v1/me/", {"time_zone": "Asia/Yekaterinburg", "first_name": "Ира"}, format="json"
+    )
+    assert saved.status_code == 200
+    assert (saved.json()["time_zone"], saved.json()["first_name"]) == ("Asia/Yekaterinburg", "Ира")
+    manager.refresh_from_db()
+    assert (manager.time_zone, manager.first_name) == ("Asia/Yekaterinburg", "Ира")
+
+
+def test_the_profile_service_refuses_changing_someone_else(manager, manager2, admin_user):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from crm.services import user_profile_update
+
+    with pytest.raises(PermissionDenied):
+        user_profile_update(actor=manager2, user=manager, language="en")
+    with pytest.raises(ValidationError):
+        user_profile_update(actor=manager, user=manager, email="evil@example.com")
+
+    user_profile_update(actor=admin_user, user=manager, availability="away")
+    manager.refresh_from_db()
+    assert manager.availability == "away"
+
+
 # --- tasks: create -------------------------------------------------------------------------
 
 
@@ -426,11 +460,43 @@ def test_cursor_pagination_next_link_keeps_the_ordering(api_client_for, manager)
     assert [t["id"] for t in first["results"] + second["results"]] == [t.pk for t in tasks[:4]]
 
 
-def test_a_tampered_cursor_is_a_clean_404(api_client_for, manager):
+def test_a_method_a_viewset_does_not_serve_is_405_not_403(api_client_for, manager):
+    task = TaskFactory(assignee=manager)
+    notification = NotificationFactory(recipient=manager)
+    client = api_client_for(manager, token=True)
+
+    assert client.delete(f"{TASKS_URL}{task.pk}/").status_code == 405
+    assert client.put(f"{NOTIFICATIONS_URL}{notification.pk}/", {}).status_code == 405
+    assert Task.objects.filter(pk=task.pk).exists()
+
+
+def test_a_tampered_cursor_is_a_clean_400(api_client_for, manager):
     response = api_client_for(manager, token=True).get(TASKS_URL, {"cursor": "garbage"})
 
-    assert response.status_code == 404
-    _assert_error_shape(response.json(), 404)
+    assert response.status_code == 400
+    _assert_error_shape(response.json(), 400)
+    assert list(response.json()["fields"]) == ["cursor"]
+
+
+@pytest.mark.parametrize("position", ["abc", "2026-13-45", "1.5e999"])
+def test_a_cursor_whose_position_does_not_fit_the_ordering_is_a_400(
+    api_client_for, manager, position
+):
+    # given a well-formed cursor (DRF's base64 of a query string) with a made-up position
+    import base64
+
+    TaskFactory.create_batch(3, assignee=manager)
+    cursor = base64.b64encode(f"o=0&r=0&p={position}".encode()).decode()
+    client = api_client_for(manager, token=True)
+
+    # when it pages by id, or by due time
+    by_id = client.get(TASKS_URL, {"cursor": cursor})
+    by_due = client.get(TASKS_URL, {"cursor": cursor, "ordering": "due_at"})
+
+    # then both are a clean 400, never a server error
+    for response in (by_id, by_due):
+        assert response.status_code == 400, response.content[:300]
+        _assert_error_shape(response.json(), 400)
 
 
 # --- notifications -------------------------------------------------------------------------
