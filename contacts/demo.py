@@ -36,7 +36,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from faker import Faker
 
-from crm.demo import DemoContext, demo_register
+from crm.demo import DEMO_LOADERS, DemoContext
 from crm.models import User
 
 from .models import (
@@ -1303,4 +1303,7 @@ def load_contacts(ctx: DemoContext) -> None:
     rfm_recompute()
 
 
-demo_register("contacts", load_contacts, order=100)
+def demo_loaders_register() -> None:
+    """After the core data set, whose logins own the clients; called from
+    ``ContactsConfig.ready()``."""
+    DEMO_LOADERS.register("contacts", load_contacts, order=100)

@@ -20,7 +20,7 @@ from contacts.validators import (
     validate_kpp,
     validate_ogrn,
 )
-from crm.demo import demo_load_all, demo_registered
+from crm.demo import DEMO_LOADERS, demo_load_all
 from crm.models import DemoDataset, User
 
 
@@ -45,7 +45,7 @@ def test_ogrnip_has_a_valid_check_digit(first14):
 
 
 def test_contacts_load_after_the_core_data_set():
-    names = demo_registered()
+    names = DEMO_LOADERS.keys()
 
     assert names.index("core") < names.index("contacts")
 
