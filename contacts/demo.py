@@ -34,11 +34,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
 from django.utils.translation import gettext
 
 from crm.demo import DEMO_LOADERS, DemoContext
-from crm.models import User
+from crm.models import Task, User
 
 from .demo_data import (
     CHANNELS,
@@ -68,6 +69,7 @@ from .demo_data import (
     STORES,
     TAGS_COMPANY,
     TAGS_CONTACT,
+    TASK_SUBJECTS,
     TEXTS,
     KnownContact,
 )
@@ -640,11 +642,22 @@ def _tag(name: str) -> Tag:
     return tag or Tag.objects.create(name=name)
 
 
+def _link_tasks() -> None:
+    """Put the core data set's tasks about known clients on those clients' cards."""
+    contact_type = ContentType.objects.get_for_model(Contact)
+    for title, phone in TASK_SUBJECTS.items():
+        contact_id = Phone.objects.filter(number=phone).values_list("contact_id", flat=True)[0]
+        Task.objects.filter(title=title, content_type=None).update(
+            content_type=contact_type, object_id=str(contact_id)
+        )
+
+
 def load_contacts(ctx: DemoContext) -> None:
     builder = _Builder(ctx)
     builder.build_companies()
     builder.build_people()
     builder.save()
+    _link_tasks()
     customer_value_refresh()
     rfm_recompute()
 

@@ -561,3 +561,18 @@ KNOWN_DUPLICATE = KnownContact(
     source=Source.IMPORT, preferred_channel="",
 )  # fmt: skip
 DUPLICATE_PAIRS = 7  # more pairs of contacts that share a mobile number
+
+# The core data set's tasks that are about one of the clients above (title: the client's phone):
+# their cards show them in the open tasks block.
+TASK_SUBJECTS = {
+    "Отправить КП ООО «Вектор»": "+79263456789",
+    "Согласовать скидку для «Альфа-Трейд»": "+79114567890",
+    "Перезвонить Петрову по договору поставки": "+79161234567",
+    "Подготовить счёт для «Альфа-Трейд»": "+79114567890",
+    "Встреча с ИП Морозов": "+79172345678",
+    "Внести реквизиты «Вектора» в карточку": "+79263456789",
+    "Send the quote to Northwind": "+79035678901",
+    "Call Mr. Orlov back about the renewal": "+79035678901",
+    "Prepare the invoice for Globex": "+79856789012",
+    "Quarterly review with Initech": "+79037890123",
+}

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contacts import demo, demo_data, demo_generators
+from contacts.hooks import card_blocks
 from contacts.models import Company, Consent, Contact, Email, Interaction, Phone, Purchase
 from contacts.selectors import duplicate_groups
 from contacts.validators import (
@@ -168,6 +169,10 @@ def test_demo_customer_base():
     assert set(petrov.tags.values_list("name", flat=True)) == {"VIP", "Опт"}
     assert petrov.interactions.count() > 50
     assert set(petrov.interactions.values_list("kind", flat=True)) == set(Interaction.Kind.values)
+
+    # his card shows the task about him
+    [block] = card_blocks(petrov, petrov.owner)
+    assert [t.title for t in block.context["tasks"]] == ["Перезвонить Петрову по договору поставки"]
 
     # the duplicates list has something to merge
     head = User.objects.get(email="head@example.com")
