@@ -123,7 +123,7 @@ class Generator:
         self._weights: dict[int, tuple] = {}
         self._random = self.rng.random
 
-    # Draws by hand rather than self.one() / randint(): a third of the time, which counts at
+    # Draws by hand rather than rng.choice() / randint(): a third of the time, which counts at
     # a million rows (the slight bias of int(random() * n) does not matter to made-up people).
 
     def one(self, values):
