@@ -51,6 +51,18 @@ def _clean_cache() -> None:
         client.delete(*keys)
 
 
+@pytest.fixture
+def registry_override() -> Iterator:
+    """``registry_override(REGISTRY, clear=False)`` lets a test register entries of its own
+    in an extension point (crm/registry.py); the registry is restored after the test."""
+    with contextlib.ExitStack() as stack:
+
+        def override(registry, *, clear: bool = False):
+            return stack.enter_context(registry.override(clear=clear))
+
+        yield override
+
+
 # --- the standard actors -------------------------------------------------------------------
 
 

@@ -1,9 +1,11 @@
 """Fill the bench database: ``python -m bench.seed --contacts 1000000 --interactions 10000000``.
 
 The database named by ``BENCH_DATABASE_URL`` (default ``crm_bench`` on the local server) is
-dropped, created again and migrated; then every row is made by the server itself with
-``INSERT … SELECT … FROM generate_series`` — nothing travels through Python. Values come from
-a hash of the row number, so the same sizes give the same data on every machine.
+dropped, created again and migrated. Companies and people — names, phones, e-mail addresses,
+addresses, registration numbers — are drawn by the demo's own generator
+(``contacts.demo_generators``) and streamed in with ``COPY``; the history and everything else is
+made by the server itself with ``INSERT … SELECT … FROM generate_series``, from a hash of the row
+number. Both are seeded, so the same sizes give the same data on every machine.
 
 The history is skewed as in life: a few contacts have thousands of interactions (the first ids),
 most have a handful; interactions are written in time order, as they would arrive. Secondary
@@ -14,7 +16,10 @@ analysed, as autovacuum would leave them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
 import sys
+from collections.abc import Iterator
 
 import psycopg
 from psycopg import sql
@@ -37,6 +42,7 @@ TEAMS = 4
 MANAGERS_PER_TEAM = 5
 INTERACTIONS_PER_CHUNK = 500_000
 HISTORY_DAYS = 730
+SEED = 20240917
 
 # Helpers the INSERTs use; pg_temp: they live as long as the session.
 HELPERS = """
@@ -51,80 +57,142 @@ $$ SELECT a[1 + floor(pg_temp.rnd(g, salt) * cardinality(a))::int] $$;
 CREATE FUNCTION pg_temp.pick_id(a bigint[], g bigint, salt int) RETURNS bigint
     IMMUTABLE LANGUAGE sql AS
 $$ SELECT a[1 + floor(pg_temp.rnd(g, salt) * cardinality(a))::int] $$;
-
--- The FNS check digit: weighted sum of the digits, mod 11, mod 10.
-CREATE FUNCTION pg_temp.check_digit(d text, w int[]) RETURNS text
-    IMMUTABLE LANGUAGE sql AS
-$$ SELECT (sum(substr(d, i, 1)::int * w[i]) % 11 % 10)::text FROM generate_subscripts(w, 1) i $$;
-
--- Latin letters for e-mail addresses (the letters without a one-letter match are dropped).
-CREATE FUNCTION pg_temp.latin(t text) RETURNS text IMMUTABLE LANGUAGE sql AS
-$$ SELECT translate(lower(t), 'абвгдеёзийклмнопрстуфхцыэжчшщъьюя', 'abvgdeezijklmnoprstufhcye') $$;
-
--- A Russian mobile number unique to g: the code by g's remainder, the rest a bijection of g.
-CREATE FUNCTION pg_temp.mobile(g bigint, codes text[]) RETURNS text IMMUTABLE LANGUAGE sql AS
-$$ SELECT '+7' || codes[1 + g % cardinality(codes)]
-          || lpad((((g / cardinality(codes)) * 7919 + 1234567) % 10000000)::text, 7, '0') $$;
-
-CREATE FUNCTION pg_temp.inn10(d text) RETURNS text IMMUTABLE LANGUAGE sql AS
-$$ SELECT d || pg_temp.check_digit(d, ARRAY[2, 4, 10, 3, 5, 9, 4, 6, 8]) $$;
-
-CREATE FUNCTION pg_temp.inn12(d text) RETURNS text IMMUTABLE LANGUAGE sql AS $$
-    SELECT e || pg_temp.check_digit(e, ARRAY[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8])
-      FROM (SELECT d || pg_temp.check_digit(d, ARRAY[7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) AS e) x
-$$;
 """
 
 
 def vocabulary() -> dict[str, list]:
-    """Names and words for the generated rows: the demo's lists, Faker's surnames."""
-    from faker.providers.person.en_US import Provider as English
-    from faker.providers.person.ru_RU import Provider as Russian
-
-    from contacts import demo
+    """What the generated history says: the demo's texts, tags, products and stores."""
+    from contacts import demo_data as data
 
     def texts(*templates: str) -> list[str]:
         return [t.format(product="кофе в зёрнах", order=48213, amount="120 000") for t in templates]
 
     return {
-        "last_m": list(Russian.last_names_male),
-        "last_f": list(Russian.last_names_female),
-        "first_m": demo.FIRST_NAMES_MALE,
-        "first_f": demo.FIRST_NAMES_FEMALE,
-        "patr_m": demo.PATRONYMICS_MALE,
-        "patr_f": [demo.female_patronymic(p) for p in demo.PATRONYMICS_MALE],
-        "en_first": list(English.first_names_male) + list(English.first_names_female),
-        "en_last": list(English.last_names),
-        "regions": [r.name for r in demo.REGIONS],
-        "zones": [r.time_zone for r in demo.REGIONS],
-        "tax_codes": [r.tax_code for r in demo.REGIONS],
-        "positions": demo.POSITIONS_RU,
-        "roots": demo.COMPANY_ROOTS,
-        "endings": [e.lower() for e in demo.COMPANY_ENDINGS],
-        "words": demo.COMPANY_WORDS,
-        "industries": demo.INDUSTRIES_RU,
-        "mobile_codes": demo.MOBILE_CODES,
-        "streets": ["Ленина", "Гагарина", "Мира", "Советская", "Садовая", "Лесная", "Школьная",
-                    "Тверская", "Новая", "Полевая", "Центральная", "Молодёжная"],
-        "domains": ["example.com", "example.net", "example.org"],
-        "sources": ["web_form", "web_form", "call", "call", "referral", "campaign", "email",
-                    "exhibition", "portal", "import", "other"],
-        "channels": ["phone", "phone", "email", "email", "sms", "messenger", "meeting", ""],
-        "tags": [name for name, _w in demo.TAGS_CONTACT],
+        "tags": [name for name, _w in data.TAGS_CONTACT],
         "call_texts": texts(*(t for lang in ("ru", "en") for k in ("call_in", "call_out")
-                               for t in demo.TEXTS[lang][k][1])),
+                               for t in data.TEXTS[lang][k][1])),
         "email_subjects": texts(*(t for k in ("email_in", "email_out")
-                                  for t in demo.TEXTS["ru"][k][0])),
+                                  for t in data.TEXTS["ru"][k][0])),
         "email_texts": texts(*(t for k in ("email_in", "email_out")
-                               for t in demo.TEXTS["ru"][k][1])),
-        "chat_texts": texts(*demo.TEXTS["ru"]["chat"][1]),
-        "notes": demo.NOTES_RU + demo.NOTES_EN,
-        "sms_texts": texts(*demo.TEXTS["ru"]["sms_out"][1]),
-        "meeting_texts": texts(*demo.TEXTS["ru"]["meeting"][1]),
-        "portal_texts": texts(*demo.TEXTS["ru"]["portal"][1]),
-        "products": [p[0] for p in demo.PRODUCTS],
-        "stores": demo.STORES,
+                               for t in data.TEXTS["ru"][k][1])),
+        "chat_texts": texts(*data.TEXTS["ru"]["chat"][1]),
+        "notes": data.NOTES_RU + data.NOTES_EN,
+        "sms_texts": texts(*data.TEXTS["ru"]["sms_out"][1]),
+        "meeting_texts": texts(*data.TEXTS["ru"]["meeting"][1]),
+        "portal_texts": texts(*data.TEXTS["ru"]["portal"][1]),
+        "products": [p[0] for p in data.PRODUCTS],
+        "stores": data.STORES,
     }  # fmt: skip
+
+
+COMPANY_COLUMNS = [
+    "id", "name", "legal_name", "inn", "kpp", "ogrn", "industry", "website", "owner_id",
+    "created_by_id", "source", "address", "region", "notes", "custom", "created_at",
+    "updated_at",
+]  # fmt: skip
+CONTACT_COLUMNS = [
+    "id", "source", "address", "region", "notes", "custom", "created_at", "updated_at",
+    "first_name", "middle_name", "last_name", "position", "preferred_channel", "language",
+    "time_zone", "birthday", "interests", "lifetime_value", "value_currency", "purchases_count",
+    "company_id", "owner_id", "created_by_id",
+]  # fmt: skip
+COLUMNS = {
+    "contacts_company": COMPANY_COLUMNS,
+    "contacts_contact": CONTACT_COLUMNS,
+    "contacts_phone": [
+        "contact_id", "company_id", "is_primary", "created_at", "kind", "number", "extension",
+    ],
+    "contacts_email": ["contact_id", "company_id", "is_primary", "created_at", "kind", "address"],
+}  # fmt: skip
+
+
+def people(
+    contacts: int, companies: int, owners: list[int], now: dt.datetime
+) -> Iterator[tuple[str, tuple]]:
+    """Companies and contacts with their phones and e-mail addresses: ``(table, row)``.
+
+    Names, numbers, addresses and registration numbers come from the demo's generator, and the
+    proportions are the demo's: one client in five English-speaking, 70% working for a
+    company, a second number for one in five — one in a hundred of them shared with the
+    contact before (a family, or a duplicate to merge) — and an e-mail address for 85%.
+    """
+    from contacts import demo_data as data
+    from contacts.demo_generators import FORM_WEIGHTS, Generator
+
+    gen = Generator(SEED)
+    random = gen.rng.random
+    day = dt.timedelta(days=1)
+    regions: list[data.Region] = []  # of each company, by id - 1
+    for g in range(1, companies + 1):
+        form = gen.pick(FORM_WEIGHTS)
+        region = gen.region()
+        name, person = gen.company_name(form)
+        who = gen.company_identity(form=form, name=name, region=region, person=person)
+        owner = gen.one(owners)
+        created = now - day * (400 + random() * 330)
+        yield "contacts_company", (
+            g, who.title, who.legal_name, who.inn, who.kpp, who.ogrn,
+            gen.one(data.INDUSTRIES_RU), who.website, owner, owner, gen.pick(data.SOURCES),
+            gen.address("ru", region.address_city), region.name, "", "{}", created, created,
+        )  # fmt: skip
+        regions.append(region)
+        yield "contacts_phone", (None, g, True, now, "work", gen.landline(region), "")
+        mail = gen.email("info" if form != "ИП" else who.slug, who.domain)
+        yield "contacts_email", (None, g, True, now, "work", mail)
+
+    previous_mobile = ""
+    for g in range(1, contacts + 1):
+        lang = "en" if random() < 0.2 else "ru"
+        last, first, middle = gen.person_name(lang)
+        company = 1 + int(random() * companies) if random() < 0.7 else None
+        region = regions[company - 1] if company else gen.region()
+        owner = gen.one(owners)
+        created = now - day * (30 + random() * 700)
+        birthday = None
+        if random() < 0.75:
+            birthday = dt.date(1958, 1, 1) + day * int(random() * 16000)
+        position = ""
+        if company:
+            position = gen.one(data.POSITIONS_RU if lang == "ru" else data.POSITIONS_EN)
+        address = "" if random() < 0.5 else gen.address(lang, region.address_city)
+        yield "contacts_contact", (
+            g, gen.pick(data.SOURCES), address, region.name, "", "{}", created, created,
+            first, middle, last, position, gen.pick(data.CHANNELS), lang, region.time_zone,
+            birthday, "", 0, "RUB", 0, company, owner, owner,
+        )  # fmt: skip
+        mobile = gen.mobile()
+        yield "contacts_phone", (g, None, True, now, "mobile", mobile, "")
+        if random() < 0.2:
+            if previous_mobile and random() < 0.05:
+                yield "contacts_phone", (g, None, False, now, "mobile", previous_mobile, "")
+            else:
+                yield "contacts_phone", (g, None, False, now, "work", gen.landline(region), "")
+        previous_mobile = mobile
+        if random() < 0.85:
+            local = gen.email_local(first, last)
+            yield "contacts_email", (g, None, True, now, "personal", gen.personal_email(local))
+
+
+def copy_people(url: str, contacts: int, companies: int, owners: list[int]) -> dict[str, int]:
+    """Stream ``people()`` into its tables with one COPY per table, each on a connection of
+    its own, so the server writes the rows while the next ones are being drawn."""
+    from django.utils import timezone
+
+    counts = dict.fromkeys(COLUMNS, 0)
+    with contextlib.ExitStack() as stack:
+        copies = {}
+        for table, columns in COLUMNS.items():
+            conn = stack.enter_context(psycopg.connect(url))  # commits on the way out
+            conn.execute("SET session_replication_role = replica")
+            conn.execute("SET synchronous_commit = off")
+            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+            )
+            copies[table] = stack.enter_context(conn.cursor().copy(statement))
+        for table, row in people(contacts, companies, owners, timezone.now()):
+            copies[table].write_row(row)
+            counts[table] += 1
+    return counts
 
 
 def typed(statement: str, params: dict) -> str:
@@ -199,7 +267,7 @@ def drop_secondary_indexes(cursor) -> list[str]:
     return [definition for _name, definition in rows]
 
 
-def seed(contacts: int, interactions: int, clock: Clock) -> None:
+def seed(url: str, contacts: int, interactions: int, clock: Clock) -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
@@ -235,147 +303,8 @@ def seed(contacts: int, interactions: int, clock: Clock) -> None:
             "INSERT INTO contacts_tag (name) SELECT unnest(%(tags)s)",
             "tags",
         )
-        run(
-            """
-            INSERT INTO contacts_company (id, name, legal_name, inn, kpp, ogrn, industry,
-                website, owner_id, created_by_id, source, address, region, notes, custom,
-                created_at, updated_at)
-            SELECT g, x.name, x.legal, x.inn,
-                   CASE WHEN x.form = 'ИП' THEN '' ELSE substr(x.inn, 1, 4) || '01001' END,
-                   CASE WHEN x.form = 'ИП'
-                        THEN x.ogrn14 || (x.ogrn14::numeric %% 13 %% 10)::text
-                        ELSE x.ogrn12 || (x.ogrn12::bigint %% 11 %% 10)::text END,
-                   pg_temp.pick(%(industries)s, g, 7),
-                   CASE WHEN x.form = 'ИП' THEN '' ELSE 'https://company' || g || '.example' END,
-                   x.owner, x.owner, pg_temp.pick(%(sources)s, g, 8),
-                   'г. ' || x.region || ', ул. ' || pg_temp.pick(%(streets)s, g, 9) || ', д. '
-                       || (1 + g %% 120),
-                   x.region, '', '{}', x.created, x.created
-              FROM generate_series(1::bigint, %(companies)s) g,
-                   LATERAL (
-                       SELECT y.*,
-                              CASE WHEN y.form = 'ИП'
-                                   THEN pg_temp.inn12(y.tax || lpad((g * 7919 %% 100000000)::text, 8, '0'))
-                                   ELSE pg_temp.inn10(y.tax || lpad((g * 7919 %% 10000000)::text, 7, '0'))
-                              END AS inn,
-                              CASE WHEN y.form = 'ИП'
-                                   THEN 'ИП ' || y.person_last || ' ' || left(y.person_first, 1) || '.'
-                                   ELSE y.form || ' «' || y.title || '»' END AS name,
-                              CASE WHEN y.form = 'ИП'
-                                   THEN 'Индивидуальный предприниматель ' || y.person_last || ' ' || y.person_first
-                                   WHEN y.form = 'АО' THEN 'Акционерное общество «' || y.title || '»'
-                                   ELSE 'Общество с ограниченной ответственностью «' || y.title || '»'
-                              END AS legal,
-                              '1' || lpad((3 + g %% 20)::text, 2, '0') || y.tax
-                                  || lpad((g %% 10000000)::text, 7, '0') AS ogrn12,
-                              '3' || lpad((3 + g %% 20)::text, 2, '0') || y.tax
-                                  || lpad((g %% 1000000000)::text, 9, '0') AS ogrn14
-                         FROM (
-                             SELECT CASE WHEN pg_temp.rnd(g, 1) < 0.62 THEN 'ООО'
-                                         WHEN pg_temp.rnd(g, 1) < 0.75 THEN 'АО'
-                                         ELSE 'ИП' END AS form,
-                                    pg_temp.pick(%(roots)s, g, 2) || pg_temp.pick(%(endings)s, g, 3)
-                                        || CASE WHEN pg_temp.rnd(g, 4) < 0.5 THEN ''
-                                                ELSE ' ' || pg_temp.pick(%(words)s, g, 5) END
-                                        AS title,
-                                    pg_temp.pick(%(last_m)s, g, 11) AS person_last,
-                                    pg_temp.pick(%(first_m)s, g, 12) AS person_first,
-                                    %(regions)s[1 + (g %% cardinality(%(regions)s))] AS region,
-                                    %(tax_codes)s[1 + (g %% cardinality(%(tax_codes)s))] AS tax,
-                                    pg_temp.pick_id(%(owners)s, g, 6) AS owner,
-                                    now() - interval '1 day' * (400 + pg_temp.rnd(g, 10) * 330) AS created
-                         ) y
-                   ) x
-            """,
-            "companies",
-            companies=companies,
-        )  # fmt: skip
-        run(
-            """
-            INSERT INTO contacts_contact (id, source, address, region, notes, custom, created_at,
-                updated_at, first_name, middle_name, last_name, position, preferred_channel,
-                language, time_zone, birthday, interests, lifetime_value, value_currency,
-                purchases_count, company_id, owner_id, created_by_id)
-            SELECT g, pg_temp.pick(%(sources)s, g, 20),
-                   CASE WHEN pg_temp.rnd(g, 21) < 0.5 THEN ''
-                        ELSE 'г. ' || %(regions)s[x.r] || ', ул. ' || pg_temp.pick(%(streets)s, g, 22)
-                             || ', д. ' || (1 + g %% 90) END,
-                   %(regions)s[x.r], '', '{}', x.created, x.created,
-                   CASE WHEN x.en THEN pg_temp.pick(%(en_first)s, g, 23)
-                        WHEN x.male THEN pg_temp.pick(%(first_m)s, g, 23)
-                        ELSE pg_temp.pick(%(first_f)s, g, 23) END,
-                   CASE WHEN x.en THEN ''
-                        WHEN x.male THEN %(patr_m)s[x.p]
-                        ELSE %(patr_f)s[x.p] END,
-                   CASE WHEN x.en THEN pg_temp.pick(%(en_last)s, g, 24)
-                        WHEN x.male THEN %(last_m)s[x.l]
-                        ELSE %(last_f)s[x.l] END,
-                   CASE WHEN x.company IS NULL THEN '' ELSE pg_temp.pick(%(positions)s, g, 25) END,
-                   pg_temp.pick(%(channels)s, g, 26),
-                   CASE WHEN x.en THEN 'en' ELSE 'ru' END,
-                   %(zones)s[x.r],
-                   CASE WHEN pg_temp.rnd(g, 27) < 0.75
-                        THEN date '1958-01-01' + floor(pg_temp.rnd(g, 28) * 16000)::int END,
-                   '', 0, 'RUB', 0, x.company,
-                   pg_temp.pick_id(%(owners)s, g, 29), pg_temp.pick_id(%(owners)s, g, 29)
-              FROM generate_series(1::bigint, %(contacts)s) g,
-                   LATERAL (
-                       SELECT pg_temp.rnd(g, 30) < 0.2 AS en,
-                              pg_temp.rnd(g, 31) < 0.55 AS male,
-                              1 + floor(pg_temp.rnd(g, 32) * cardinality(%(regions)s))::int AS r,
-                              1 + floor(pg_temp.rnd(g, 33) * cardinality(%(patr_m)s))::int AS p,
-                              1 + floor(pg_temp.rnd(g, 34) * cardinality(%(last_m)s))::int AS l,
-                              CASE WHEN pg_temp.rnd(g, 35) < 0.7
-                                   THEN 1 + floor(pg_temp.rnd(g, 36) * %(companies)s)::bigint END
-                                  AS company,
-                              now() - interval '1 day' * (30 + pg_temp.rnd(g, 37) * 700) AS created
-                   ) x
-            """,
-            "contacts",
-            contacts=contacts,
-            companies=companies,
-        )  # fmt: skip
-        # Mobile numbers are unique (a bijection of the id); one contact in a hundred shares
-        # its second number with the next one (a family, or a duplicate to merge).
-        run(
-            """
-            INSERT INTO contacts_phone (contact_id, company_id, is_primary, created_at, number,
-                kind, extension)
-            SELECT g, NULL::bigint, true, now(), pg_temp.mobile(g, %(mobile_codes)s), 'mobile', ''
-              FROM generate_series(1::bigint, %(contacts)s) g
-            UNION ALL
-            SELECT g, NULL, false, now(),
-                   CASE WHEN pg_temp.rnd(g, 41) < 0.05 AND g < %(contacts)s
-                        THEN pg_temp.mobile(g + 1, %(mobile_codes)s)
-                        ELSE '+7495' || (2000000 + g * 7919 %% 8000000) END,
-                   'work', ''
-              FROM generate_series(1::bigint, %(contacts)s) g
-             WHERE pg_temp.rnd(g, 40) < 0.2
-            UNION ALL
-            SELECT NULL, g, true, now(), '+7499' || (2000000 + g * 7919 %% 8000000), 'work', ''
-              FROM generate_series(1::bigint, %(companies)s) g
-            """,
-            "phones",
-            contacts=contacts,
-            companies=companies,
-        )  # fmt: skip
-        run(
-            """
-            INSERT INTO contacts_email (contact_id, company_id, is_primary, created_at, address,
-                kind)
-            SELECT c.id, NULL::bigint, true, now(),
-                   pg_temp.latin(c.first_name) || '.' || pg_temp.latin(c.last_name) || c.id
-                       || '@' || pg_temp.pick(%(domains)s, c.id, 50),
-                   'personal'
-              FROM contacts_contact c
-             WHERE pg_temp.rnd(c.id, 51) < 0.85
-            UNION ALL
-            SELECT NULL, g, true, now(), 'info@company' || g || '.example', 'work'
-              FROM generate_series(1::bigint, %(companies)s) g
-            """,
-            "e-mails",
-            companies=companies,
-        )  # fmt: skip
+        counts = copy_people(url, contacts, companies, users["owners"])
+        clock.step(", ".join(f"{table}: {n:,} rows" for table, n in counts.items()))
         run(
             """
             INSERT INTO contacts_contact_tags (contact_id, tag_id)
@@ -564,7 +493,7 @@ def main(argv: list[str] | None = None) -> None:
 
     call_command("migrate", verbosity=0)
     clock.step(f"database {database_name(url)} created and migrated")
-    seed(args.contacts, args.interactions, clock)
+    seed(url, args.contacts, args.interactions, clock)
     report_sizes()
 
 

@@ -22,35 +22,59 @@ Records the guides and the browser journeys can rely on:
 
 E-mail addresses and web sites use the reserved ``example`` names (RFC 2606), so a demo mailing
 pointed at a real mail server still reaches nobody.
+
+The tables (places, names, what people say, the known clients) are in ``demo_data``; people,
+phones, e-mails and companies are drawn by ``demo_generators.Generator``, which the bench seed
+uses too; this module turns them into rows with their history and writes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import phonenumbers
+from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
 from django.utils.translation import gettext
-from faker import Faker
 
-from crm.demo import DemoContext, demo_register
-from crm.models import User
+from crm.demo import DEMO_LOADERS, DemoContext
+from crm.models import Task, User
 
-from .models import (
-    Channel,
-    Company,
-    Consent,
-    Contact,
-    Email,
-    Interaction,
-    Phone,
-    Purchase,
-    Source,
-    Tag,
+from .demo_data import (
+    CHANNELS,
+    CHAT_CHANNELS,
+    CONSENT_SOURCES,
+    DUPLICATE_PAIRS,
+    EVIDENCE_EN,
+    EVIDENCE_RU,
+    FOREIGN_COMPANY_KINDS,
+    FOREIGN_REGIONS,
+    INDUSTRIES_EN,
+    INDUSTRIES_RU,
+    INTERESTS_EN,
+    INTERESTS_RU,
+    KIND_WEIGHTS,
+    KNOWN_COMPANIES,
+    KNOWN_CONTACTS,
+    KNOWN_DUPLICATE,
+    NOTES_EN,
+    NOTES_RU,
+    POSITIONS_EN,
+    POSITIONS_RU,
+    PRODUCTS,
+    REGION_BY_NAME,
+    REGIONS,
+    SOURCES,
+    STORES,
+    TAGS_COMPANY,
+    TAGS_CONTACT,
+    TASK_SUBJECTS,
+    TEXTS,
+    KnownContact,
 )
+from .demo_generators import FORM_WEIGHTS, Generator
+from .models import Company, Consent, Contact, Email, Interaction, Phone, Purchase, Source, Tag
 from .services import customer_value_refresh, rfm_recompute
 
 SEED = 20240917
@@ -61,580 +85,6 @@ BATCH = 2000
 
 OWNER_EMAILS = ("manager@example.com", "manager2@example.com", "head@example.com")
 OPERATOR_EMAIL = "operator@example.com"
-
-
-# --- Russian registration numbers -----------------------------------------------------------
-# Check digits as the validators in contacts/validators.py verify them (FNS rules).
-
-
-def _weighted(digits: str, weights: tuple[int, ...]) -> str:
-    return str(sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 % 10)
-
-
-def company_inn(first9: str) -> str:
-    """INN of an organisation: nine digits and the check digit."""
-    return first9 + _weighted(first9, (2, 4, 10, 3, 5, 9, 4, 6, 8))
-
-
-def person_inn(first10: str) -> str:
-    """INN of an individual (a sole proprietor): ten digits and two check digits."""
-    eleven = first10 + _weighted(first10, (7, 2, 4, 10, 3, 5, 9, 4, 6, 8))
-    return eleven + _weighted(eleven, (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8))
-
-
-def company_ogrn(first12: str) -> str:
-    return first12 + str(int(first12) % 11 % 10)
-
-
-def person_ogrnip(first14: str) -> str:
-    return first14 + str(int(first14) % 13 % 10)
-
-
-# --- where clients live ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str
-    weight: int
-    time_zone: str
-    tax_code: str  # first two digits of INN / KPP / OGRN
-    phone_codes: tuple[str, ...]  # city codes for landlines, after +7
-    city: str = ""
-
-    @property
-    def address_city(self) -> str:
-        return self.city or self.name
-
-
-REGIONS = [
-    Region("Москва", 36, "Europe/Moscow", "77", ("495", "499")),
-    Region("Санкт-Петербург", 16, "Europe/Moscow", "78", ("812",)),
-    Region("Казань", 7, "Europe/Moscow", "16", ("843",)),
-    Region("Новосибирск", 7, "Asia/Novosibirsk", "54", ("383",)),
-    Region("Екатеринбург", 7, "Asia/Yekaterinburg", "66", ("343",)),
-    Region("Нижний Новгород", 5, "Europe/Moscow", "52", ("831",)),
-    Region("Краснодар", 5, "Europe/Moscow", "23", ("861",)),
-    Region("Самара", 4, "Europe/Samara", "63", ("846",)),
-    Region("Ростов-на-Дону", 4, "Europe/Moscow", "61", ("863",)),
-    Region("Московская область", 5, "Europe/Moscow", "50", ("496", "498"), city="Химки"),
-    Region("Владивосток", 2, "Asia/Vladivostok", "25", ("423",)),
-    Region("Калининград", 2, "Europe/Kaliningrad", "39", ("4012",)),
-]
-REGION_BY_NAME = {r.name: r for r in REGIONS}
-# English-speaking clients: some live abroad, the others in the big Russian cities.
-FOREIGN_REGIONS = [
-    ("London", "Europe/London", 30),
-    ("New York", "America/New_York", 10),
-    ("Berlin", "Europe/Berlin", 8),
-    ("Dubai", "Asia/Dubai", 7),
-]
-# Ranges set aside for fiction: 020 7946 0xxx in London, 555-01xx in New York.
-FOREIGN_CITY_PHONES = {"London": ("+442079460", 3), "New York": ("+121255501", 2)}
-
-MOBILE_CODES = [
-    "900", "901", "902", "903", "904", "905", "906", "908", "909", "910", "911", "912", "913",
-    "914", "915", "916", "917", "918", "919", "920", "921", "922", "923", "924", "925", "926",
-    "927", "928", "929", "930", "931", "936", "937", "950", "951", "952", "953", "958", "960",
-    "961", "962", "963", "964", "965", "966", "967", "968", "969", "977", "978", "980", "981",
-    "982", "983", "985", "987", "988", "989", "991", "992", "993", "995", "996", "999",
-]  # fmt: skip
-
-# --- vocabularies ---------------------------------------------------------------------------
-
-# Names people in Russia have today (Faker's lists lean to the old and the rare); the surnames
-# come from Faker.
-FIRST_NAMES_MALE = [
-    "Александр", "Алексей", "Анатолий", "Андрей", "Антон", "Артём", "Борис", "Вадим", "Валерий",
-    "Василий", "Виктор", "Виталий", "Владимир", "Владислав", "Вячеслав", "Геннадий", "Георгий",
-    "Глеб", "Григорий", "Даниил", "Денис", "Дмитрий", "Евгений", "Егор", "Иван", "Игорь", "Илья",
-    "Кирилл", "Константин", "Леонид", "Максим", "Марк", "Михаил", "Никита", "Николай", "Олег",
-    "Павел", "Пётр", "Роман", "Руслан", "Сергей", "Станислав", "Степан", "Тимур", "Фёдор",
-    "Юрий", "Ярослав",
-]  # fmt: skip
-FIRST_NAMES_FEMALE = [
-    "Александра", "Алина", "Алла", "Анастасия", "Анна", "Валентина", "Валерия", "Вера",
-    "Виктория", "Галина", "Дарья", "Диана", "Евгения", "Екатерина", "Елена", "Елизавета",
-    "Жанна", "Ирина", "Кристина", "Ксения", "Лариса", "Лидия", "Любовь", "Людмила", "Маргарита",
-    "Марина", "Мария", "Надежда", "Наталья", "Нина", "Оксана", "Ольга", "Полина", "Светлана",
-    "София", "Татьяна", "Юлия", "Яна",
-]  # fmt: skip
-PATRONYMICS_MALE = [
-    "Александрович", "Алексеевич", "Анатольевич", "Андреевич", "Антонович", "Борисович",
-    "Вадимович", "Валерьевич", "Васильевич", "Викторович", "Витальевич", "Владимирович",
-    "Вячеславович", "Геннадьевич", "Георгиевич", "Григорьевич", "Дмитриевич", "Евгеньевич",
-    "Игоревич", "Ильич", "Константинович", "Леонидович", "Михайлович", "Николаевич", "Олегович",
-    "Павлович", "Петрович", "Романович", "Сергеевич", "Станиславович", "Степанович",
-    "Фёдорович", "Юрьевич",
-]  # fmt: skip
-
-
-def female_patronymic(male: str) -> str:
-    """Сергеевич → Сергеевна, Ильич → Ильинична."""
-    if male.endswith("ич") and not male.endswith("вич"):
-        return male[:-2] + "инична"
-    return male[:-3] + "вна"
-
-
-COMPANY_ROOTS = [
-    "Строй", "Техно", "Агро", "Торг", "Мед", "Энерго", "Авто", "Инвест", "Транс", "Спец", "Эко",
-    "Промо", "Сиб", "Волга", "Нева", "Урал", "Балт", "Евро", "Мега", "Гранд", "Старт", "Север",
-    "Юг", "Кедр", "Альфа", "Бета", "Вега", "Орион", "Сфера", "Лидер",
-]  # fmt: skip
-COMPANY_ENDINGS = [
-    "Сервис", "Трейд", "Монтаж", "Групп", "Комплект", "Снаб", "Логистик", "Пром", "Маркет",
-    "Проект", "Лайн", "Систем", "Ресурс", "Стандарт", "Холдинг", "Поставка",
-]  # fmt: skip
-COMPANY_WORDS = [
-    "Ромашка", "Берёзка", "Радуга", "Прогресс", "Восход", "Меридиан", "Горизонт", "Гарант",
-    "Магистраль", "Феникс", "Парус", "Созвездие", "Импульс", "Рубин", "Янтарь", "Кристалл", "Садко",
-    "Витязь", "Аврора", "Атлант", "Ладья", "Континент",
-]  # fmt: skip
-INDUSTRIES_RU = [
-    "Оптовая торговля",
-    "Розничная торговля",
-    "Строительство",
-    "Производство",
-    "Логистика",
-    "IT и телеком",
-    "Медицина",
-    "Общепит",
-    "Сельское хозяйство",
-    "Образование",
-    "Финансы",
-    "Недвижимость",
-]
-INDUSTRIES_EN = ["Wholesale", "Retail", "Manufacturing", "Logistics", "Software", "Consulting"]
-POSITIONS_RU = [
-    "Генеральный директор",
-    "Коммерческий директор",
-    "Финансовый директор",
-    "Главный бухгалтер",
-    "Бухгалтер",
-    "Менеджер по закупкам",
-    "Руководитель отдела снабжения",
-    "Начальник склада",
-    "Главный инженер",
-    "Инженер-сметчик",
-    "Офис-менеджер",
-    "Юрист",
-    "Специалист по тендерам",
-    "Директор по развитию",
-    "Управляющий магазином",
-    "Технический директор",
-]
-POSITIONS_EN = [
-    "CEO",
-    "Procurement manager",
-    "Head of purchasing",
-    "Chief financial officer",
-    "Operations manager",
-    "Office manager",
-    "Buyer",
-    "Managing director",
-    "Account manager",
-]
-INTERESTS_RU = [
-    "рыбалка", "теннис", "горные лыжи", "шахматы", "фотография", "путешествия", "футбол", "хоккей",
-    "вино", "йога", "бег", "охота", "садоводство", "кулинария", "театр", "джаз", "автомобили",
-    "история", "бильярд", "настольные игры",
-]  # fmt: skip
-INTERESTS_EN = [
-    "golf", "sailing", "jazz", "running", "photography", "travel", "cooking", "chess", "cycling",
-    "football", "wine", "theatre",
-]  # fmt: skip
-NOTES_RU = [
-    "Предпочитает звонки после 14:00.",
-    "Решения принимает вместе с финансовым директором.",
-    "Просил присылать счета только на электронную почту.",
-    "Важна скорость доставки, на цену реагирует спокойно.",
-    "Работает с конкурентом, сравнивает условия.",
-    "Не звонить по понедельникам до обеда.",
-    "Интересуется отсрочкой платежа.",
-    "Лоялен, рекомендовал нас двум партнёрам.",
-]
-NOTES_EN = [
-    "Prefers e-mail; replies within a day.",
-    "Decides together with the finance team.",
-    "Asked for quotes in EUR as well.",
-    "Very price-sensitive, compares us with two other suppliers.",
-]
-TAGS_CONTACT = [
-    ("VIP", 4),
-    ("Опт", 14),
-    ("Розница", 20),
-    ("Постоянный клиент", 12),
-    ("Новый клиент", 10),
-    ("Партнёр", 4),
-    ("Рассрочка", 3),
-    ("Key account", 2),
-]
-TAGS_COMPANY = [("Опт", 20), ("Партнёр", 8), ("Дилер", 8), ("Тендер", 6), ("Госзаказчик", 4)]
-SOURCES = [
-    (Source.WEB_FORM, 26),
-    (Source.CALL, 22),
-    (Source.REFERRAL, 12),
-    (Source.CAMPAIGN, 10),
-    (Source.EXHIBITION, 6),
-    (Source.EMAIL, 8),
-    (Source.PORTAL, 5),
-    (Source.IMPORT, 8),
-    (Source.OTHER, 3),
-]
-CHANNELS = [
-    (Channel.PHONE, 35),
-    (Channel.EMAIL, 25),
-    (Channel.SMS, 10),
-    (Channel.MESSENGER, 15),
-    (Channel.MEETING, 5),
-    ("", 10),
-]
-# (catalogue name, as the client says it in Russian, in English, price)
-PRODUCTS = [
-    ("Кофемашина Saeco Lirika", "кофемашину Saeco Lirika", "the Saeco Lirika coffee machine", Decimal("54990")),
-    ("Кофе в зёрнах, 1 кг", "кофе в зёрнах", "coffee beans", Decimal("1890")),
-    ("Чай листовой, 500 г", "листовой чай", "loose-leaf tea", Decimal("990")),
-    ("Фильтр для воды", "фильтры для воды", "water filters", Decimal("2490")),
-    ("Кулер для воды напольный", "напольный кулер", "a floor-standing water cooler", Decimal("12900")),
-    ("Вода питьевая 19 л", "питьевую воду", "drinking water", Decimal("390")),
-    ("Стаканы бумажные (1000 шт.)", "бумажные стаканы", "paper cups", Decimal("1450")),
-    ("Сервисное обслуживание, месяц", "сервисное обслуживание", "monthly servicing", Decimal("4500")),
-    ("Сахар порционный (1000 шт.)", "порционный сахар", "sugar sticks", Decimal("1150")),
-    ("Капсулы (100 шт.)", "капсулы", "coffee capsules", Decimal("3200")),
-]  # fmt: skip
-STORES = ["Интернет-магазин", "Магазин на Тверской", "Отдел оптовых продаж", "Маркетплейс"]
-
-_TRANSLIT = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "_", "y", "_", "e", "yu", "ya"],
-        strict=True,
-    )
-)  # fmt: skip
-
-
-def translit(text: str) -> str:
-    """Latin letters for e-mail addresses and site names: «Берёзка» → berezka."""
-    out = []
-    for ch in text.lower():
-        if ch in _TRANSLIT:
-            out.append("" if _TRANSLIT[ch] == "_" else _TRANSLIT[ch])
-        elif ch.isascii() and (ch.isalnum() or ch in ".-"):
-            out.append(ch)
-        elif ch in " _":
-            out.append("-")
-    return "".join(out).strip("-")
-
-
-# --- what people say on each channel ---------------------------------------------------------
-# {kind: (subjects, bodies)} per language; "{product}" (in Russian in the accusative), "{order}"
-# and "{amount}" are filled in.
-
-TEXTS = {
-    "ru": {
-        "call_in": (
-            ["Входящий звонок"],
-            [
-                "Уточнял сроки доставки по заказу №{order}.",
-                "Хочет заказать {product}, спрашивал о сроках.",
-                "Просил выставить счёт на {product}.",
-                "Жалоба на задержку доставки, пообещали перезвонить.",
-                "Интересовался скидкой при заказе от 50 000 ₽.",
-                "Сообщил, что оплата по счёту №{order} прошла.",
-            ],
-        ),
-        "call_out": (
-            ["Исходящий звонок"],
-            [
-                "Напомнили об оплате счёта №{order}.",
-                "Предложили попробовать {product}.",
-                "Согласовали дату встречи.",
-                "Уточнили реквизиты для договора.",
-                "Собрали отзыв о последней поставке.",
-            ],
-        ),
-        "email_in": (
-            ["Re: Коммерческое предложение", "Вопрос по счёту №{order}", "Заявка на поставку"],
-            [
-                "Добрый день! Прошу прислать счёт на {product}.",
-                "Здравствуйте, подскажите сроки поставки по заказу №{order}.",
-                "Получили КП, обсуждаем с руководством.",
-            ],
-        ),
-        "email_out": (
-            ["Коммерческое предложение", "Счёт на оплату №{order}", "Акты сверки за квартал"],
-            [
-                "Добрый день! Во вложении коммерческое предложение на {product}.",
-                "Направляем счёт №{order} на сумму {amount} ₽.",
-                "Направляем акт сверки, просим подписать и вернуть скан.",
-            ],
-        ),
-        "sms_out": (
-            [""],
-            [
-                "Ваш заказ №{order} передан в службу доставки.",
-                "Заказ №{order} готов к выдаче.",
-                "Напоминаем о встрече завтра в 11:00.",
-                "Скидка 10% на {product} до конца месяца.",
-            ],
-        ),
-        "sms_in": ([""], ["Спасибо, получил.", "Перезвоните, пожалуйста, после 15:00."]),
-        "chat": (
-            ["Чат"],
-            [
-                "Клиент: Добрый день, заказ №{order} ещё в пути? — Оператор: Да, доставим завтра.",
-                "Клиент: Можно заказать {product} на завтра? — Оператор: Да, оформляю.",
-                "Клиент: Как получить закрывающие документы? — Оператор: Они в личном кабинете.",
-            ],
-        ),
-        "meeting": (
-            ["Встреча в офисе клиента", "Презентация продукции", "Переговоры по договору"],
-            [
-                "Обсудили объёмы на следующий квартал.",
-                "Показали образцы, клиент готов взять на пробу {product}.",
-                "Согласовали отсрочку платежа 30 дней.",
-            ],
-        ),
-        "note": ([""], NOTES_RU),
-        "portal": (
-            ["Сообщение в личном кабинете"],
-            [
-                "Прошу прислать закрывающие документы по заказу №{order}.",
-                "Не могу найти счёт №{order} в кабинете.",
-                "Хотим изменить адрес доставки.",
-            ],
-        ),
-        "survey": (
-            ["NPS-опрос после покупки"],
-            [
-                "Всё отлично, спасибо!",
-                "Доставка могла бы быть быстрее.",
-                "Менеджер всегда на связи.",
-                "Цены выросли, рассматриваем других поставщиков.",
-            ],
-        ),
-    },
-    "en": {
-        "call_in": (
-            ["Incoming call"],
-            [
-                "Asked when order #{order} will be delivered.",
-                "Asked when {product} will be back in stock.",
-                "Requested an invoice for {product}.",
-                "Confirmed the payment of invoice #{order}.",
-            ],
-        ),
-        "call_out": (
-            ["Outgoing call"],
-            [
-                "Reminded about invoice #{order}.",
-                "Offered to try {product}.",
-                "Agreed on a meeting date.",
-                "Asked for feedback on the last delivery.",
-            ],
-        ),
-        "email_in": (
-            ["Re: Our quote", "Question about invoice #{order}", "Purchase request"],
-            [
-                "Hello, could you send an invoice for {product}?",
-                "Hi, when can we expect order #{order}?",
-                "We received the quote and are discussing it internally.",
-            ],
-        ),
-        "email_out": (
-            ["Quote", "Invoice #{order}", "Quarterly statement"],
-            [
-                "Please find attached our quote for {product}.",
-                "Attached is invoice #{order} for {amount} RUB.",
-                "Please sign and return the quarterly statement.",
-            ],
-        ),
-        "sms_out": (
-            [""],
-            ["Your order #{order} has been shipped.", "Reminder: our meeting tomorrow at 11:00."],
-        ),
-        "sms_in": ([""], ["Thanks, received.", "Please call me after 3 pm."]),
-        "chat": (
-            ["Chat"],
-            [
-                "Client: Is order #{order} on its way? — Operator: Yes, delivery tomorrow.",
-                "Client: Do you have {product}? — Operator: Yes, shall I reserve it?",
-            ],
-        ),
-        "meeting": (
-            ["Meeting at the client's office", "Product demo", "Contract negotiation"],
-            ["Discussed volumes for next quarter.", "Agreed on 30 days payment terms."],
-        ),
-        "note": ([""], NOTES_EN),
-        "portal": (
-            ["Portal message"],
-            ["Please send the closing documents for order #{order}.", "We moved to a new office."],
-        ),
-        "survey": (
-            ["NPS survey after purchase"],
-            ["Great service, thank you!", "Delivery could be faster.", "Prices went up."],
-        ),
-    },
-}
-# How often each kind happens, apart from purchases, consents and the "created" event.
-KIND_WEIGHTS = [
-    ("call", 30),
-    ("email", 20),
-    ("sms", 9),
-    ("chat", 10),
-    ("meeting", 5),
-    ("note", 8),
-    ("portal", 5),
-    ("survey", 3),
-]
-CHAT_CHANNELS = ["telegram", "whatsapp", "site-chat"]
-
-EVIDENCE_RU = {
-    "web": "Отмечен флажок «Согласен на обработку персональных данных» в форме {url}, "
-    "IP {ip}, {at:%d.%m.%Y %H:%M}.",
-    "paper": "Согласие подписано на бумаге при заключении договора №{doc}, скан в карточке "
-    "договора.",
-    "call": "Устное согласие в звонке {at:%d.%m.%Y %H:%M}, запись разговора сохранена.",
-    "portal": "Согласие дано в личном кабинете {at:%d.%m.%Y %H:%M}, IP {ip}.",
-    "withdrawn": "Клиент перешёл по ссылке «Отписаться» в письме от {at:%d.%m.%Y}.",
-}
-EVIDENCE_EN = {
-    "web": "Ticked “I agree to the processing of my personal data” on {url}, IP {ip}, "
-    "{at:%Y-%m-%d %H:%M}.",
-    "paper": "Signed a paper consent with contract No. {doc}; the scan is with the contract.",
-    "call": "Agreed orally during the call on {at:%Y-%m-%d %H:%M}; the recording is kept.",
-    "portal": "Agreed in the client portal on {at:%Y-%m-%d %H:%M}, IP {ip}.",
-    "withdrawn": "Clicked “Unsubscribe” in the e-mail of {at:%Y-%m-%d}.",
-}
-CONSENT_SOURCES = {
-    "web": "web form",
-    "paper": "paper form",
-    "call": "call",
-    "portal": "client portal",
-    "withdrawn": "unsubscribe link",
-}
-
-
-# --- the people everybody knows -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KnownCompany:
-    key: str
-    form: str  # ООО, АО, ИП or "" for a foreign company
-    name: str
-    region: str
-    owner: str
-    industry: str
-    tags: tuple[str, ...] = ()
-    person: tuple[str, str, str] | None = None  # the sole proprietor: last, first, middle
-
-
-@dataclass(frozen=True)
-class KnownContact:
-    last: str
-    first: str
-    middle: str
-    phone: str
-    company: str | None
-    owner: str
-    position: str = ""
-    email: str = ""
-    language: str = "ru"
-    region: str = "Москва"
-    tags: tuple[str, ...] = ()
-    history: int = 12
-    purchases: int = 3
-    birthday: dt.date | None = None
-    preferred_channel: str = Channel.PHONE
-    source: str = Source.CALL
-    notes: str = ""
-    interests: str = ""
-
-
-KNOWN_COMPANIES = [
-    KnownCompany(
-        "romashka", "ООО", "Ромашка", "Москва", "manager@example.com", "Оптовая торговля",
-        ("Опт", "Партнёр"),
-    ),
-    KnownCompany("vector", "ООО", "Вектор", "Москва", "manager@example.com", "Строительство"),
-    KnownCompany(
-        "alfa", "ООО", "Альфа-Трейд", "Санкт-Петербург", "manager@example.com",
-        "Оптовая торговля", ("Опт",),
-    ),
-    KnownCompany(
-        "morozov", "ИП", "Морозов А. В.", "Казань", "manager@example.com", "Розничная торговля",
-        person=("Морозов", "Алексей", "Викторович"),
-    ),
-    KnownCompany(
-        "stroymontazh", "АО", "СтройМонтаж", "Екатеринбург", "head@example.com",
-        "Строительство", ("Тендер",),
-    ),
-    KnownCompany("northwind", "", "Northwind Traders", "London", "manager2@example.com", "Wholesale"),
-    KnownCompany("globex", "", "Globex Corporation", "New York", "manager2@example.com", "Manufacturing"),
-    KnownCompany("initech", "", "Initech", "Berlin", "manager2@example.com", "Software"),
-]  # fmt: skip
-
-KNOWN_CONTACTS = [
-    KnownContact(
-        "Петров", "Иван", "Сергеевич", "+79161234567", "romashka", "manager@example.com",
-        position="Коммерческий директор", email="i.petrov@romashka.example",
-        tags=("VIP", "Опт"), history=48, purchases=9, birthday=dt.date(1978, 4, 12),
-        source=Source.EXHIBITION, notes="Предпочитает звонки после 14:00. Решения по закупкам "
-        "принимает сам, договор поставки продлевается ежегодно в марте.",
-        interests="рыбалка; хоккей",
-    ),
-    KnownContact(
-        "Морозов", "Алексей", "Викторович", "+79172345678", "morozov", "manager@example.com",
-        position="Индивидуальный предприниматель", email="morozov.av@example.net",
-        region="Казань", tags=("Розница",), history=20, purchases=5,
-    ),
-    KnownContact(
-        "Васильева", "Ольга", "Николаевна", "+79263456789", "vector", "manager@example.com",
-        position="Менеджер по закупкам", email="o.vasilyeva@vektor.example", history=18,
-        purchases=2, preferred_channel=Channel.EMAIL, source=Source.WEB_FORM,
-    ),
-    KnownContact(
-        "Григорьев", "Павел", "Андреевич", "+79114567890", "alfa", "manager@example.com",
-        position="Генеральный директор", email="grigoryev@alfa-treyd.example",
-        region="Санкт-Петербург", tags=("Опт",), history=22, purchases=4,
-        source=Source.REFERRAL,
-    ),
-    KnownContact(
-        "Orlov", "Nick", "", "+79035678901", "northwind", "manager2@example.com",
-        position="Head of purchasing", email="nick.orlov@northwind.example", language="en",
-        region="London", tags=("Key account",), history=24, purchases=4,
-        preferred_channel=Channel.EMAIL, source=Source.EXHIBITION,
-    ),
-    KnownContact(
-        "Smith", "John", "", "+79856789012", "globex", "manager2@example.com",
-        position="Procurement manager", email="john.smith@globex.example", language="en",
-        region="New York", history=14, purchases=2, preferred_channel=Channel.EMAIL,
-        source=Source.WEB_FORM,
-    ),
-    KnownContact(
-        "Clark", "Emily", "", "+79037890123", "initech", "manager2@example.com",
-        position="Operations manager", email="emily.clark@initech.example", language="en",
-        region="Berlin", history=10, purchases=1, preferred_channel=Channel.MEETING,
-        source=Source.CAMPAIGN,
-    ),
-    KnownContact(
-        "Кузьмина", "Елена", "Павловна", "+79035550101", "stroymontazh", "head@example.com",
-        position="Главный бухгалтер", email="kuzmina@stroymontazh.example",
-        region="Екатеринбург", history=12, purchases=1,
-    ),
-    KnownContact(
-        "", "", "", "+79260001122", None, "manager@example.com", history=2, purchases=0,
-        preferred_channel="", source=Source.CALL,
-    ),
-]  # fmt: skip
-# The second card of a person, made by an import: the same phone, a shorter name.
-KNOWN_DUPLICATE = KnownContact(
-    "Кузьмина", "Елена", "", "+79035550101", None, "manager2@example.com",
-    email="e.kuzmina@example.com", region="Екатеринбург", history=3, purchases=0,
-    source=Source.IMPORT, preferred_channel="",
-)  # fmt: skip
-DUPLICATE_PAIRS = 7  # more pairs of contacts that share a mobile number
 
 
 # --- the loader -----------------------------------------------------------------------------
@@ -658,10 +108,8 @@ class _Builder:
 
     def __init__(self, ctx: DemoContext):
         self.now = ctx.now
-        self.rng = random.Random(SEED)  # noqa: S311 (made-up people, not secrets)
-        self.fake = {"ru": Faker("ru_RU"), "en": Faker("en_US")}
-        for i, fake in enumerate(self.fake.values()):
-            fake.seed_instance(SEED + i)
+        self.gen = Generator(SEED)
+        self.rng = self.gen.rng
         self.owners = {email: ctx.user(email) for email in OWNER_EMAILS}
         self.operator = ctx.user(OPERATOR_EMAIL)
         self.companies: list[tuple[Company, str | None, list[str]]] = []  # with form and tags
@@ -670,9 +118,6 @@ class _Builder:
         self.proprietors: list[tuple[Company, tuple[str, str, str]]] = []
         self.people: list[_Person] = []
         self.consent_rows: list[Consent] = []
-        self.used_numbers: set[str] = set()
-        self.used_emails: set[str] = set()
-        self.used_inns: set[str] = set()
         self.used_company_names: set[str] = set()
         self.seq = 0
 
@@ -683,54 +128,12 @@ class _Builder:
         return self.seq
 
     def pick(self, weighted: list[tuple]) -> object:
-        values, weights = zip(*weighted, strict=True)
-        return self.rng.choices(values, weights)[0]
+        return self.gen.pick(weighted)
 
     def ago(self, low_days: float, high_days: float) -> dt.datetime:
         return self.now - dt.timedelta(days=self.rng.uniform(low_days, high_days))
 
-    def digits(self, n: int) -> str:
-        return "".join(self.rng.choice("0123456789") for _ in range(n))
-
-    def mobile(self) -> str:
-        while True:
-            number = f"+7{self.rng.choice(MOBILE_CODES)}{self.digits(7)}"
-            if number not in self.used_numbers and _valid(number):
-                self.used_numbers.add(number)
-                return number
-
-    def landline(self, region: Region | None, foreign_city: str = "") -> str:
-        while True:
-            if foreign_city in FOREIGN_CITY_PHONES:
-                prefix, free = FOREIGN_CITY_PHONES[foreign_city]
-                number = prefix + self.digits(free)
-            else:
-                code = self.rng.choice((region or REGIONS[0]).phone_codes)
-                number = f"+7{code}{self.rng.choice('2345679')}{self.digits(10 - len(code) - 1)}"
-            if number not in self.used_numbers and _valid(number):
-                self.used_numbers.add(number)
-                return number
-
-    def email(self, local: str, domain: str) -> str:
-        local = translit(local).replace("-", ".") or "client"
-        address = f"{local}@{domain}"
-        while address in self.used_emails:
-            address = f"{local}{self.rng.randint(1, 99)}@{domain}"
-        self.used_emails.add(address)
-        return address
-
-    def region(self) -> Region:
-        return self.pick([(r, r.weight) for r in REGIONS])
-
-    def address(self, lang: str, city: str) -> str:
-        street = self.fake["ru" if lang == "ru" else "en"].street_address()
-        return f"г. {city}, {street}" if lang == "ru" else f"{street}, {city}"
-
     # companies
-
-    def tax_prefix(self, region: Region | None) -> str:
-        code = region.tax_code if region else "77"
-        return f"{code}{self.rng.randint(1, 51):02d}"
 
     def add_company(
         self,
@@ -745,54 +148,28 @@ class _Builder:
         key: str = "",
     ) -> Company:
         region = REGION_BY_NAME.get(region_name)
-        prefix = self.tax_prefix(region)
-        year = f"{self.rng.randint(3, 23):02d}"
-        inn = kpp = ogrn = ""
-        if form in ("ООО", "АО"):
-            while not inn or inn in self.used_inns:
-                inn = company_inn(prefix + self.digits(5))
-            kpp = f"{prefix}01001"
-            ogrn = company_ogrn(f"1{year}{prefix[:2]}{self.digits(7)}")
-            title = f"{form} «{name}»"
-            legal = {
-                "ООО": "Общество с ограниченной ответственностью",
-                "АО": "Акционерное общество",
-            }[form]
-            legal_name = f"{legal} «{name}»"
-            slug = translit(name)
-        elif form == "ИП":
-            while not inn or inn in self.used_inns:
-                inn = person_inn(prefix + self.digits(6))
-            ogrn = person_ogrnip(f"3{year}{prefix[:2]}{self.digits(9)}")
-            title = f"ИП {name}"
-            legal_name = "Индивидуальный предприниматель " + " ".join(person or (name,))
-            slug = translit((person or (name,))[0])
-        else:
-            title = legal_name = name
-            slug = translit(name.split()[0])
-        self.used_inns.add(inn)
-        self.used_company_names.add(title)
+        who = self.gen.company_identity(form=form, name=name, region=region, person=person)
+        self.used_company_names.add(who.title)
         lang = "ru" if form else "en"
         city = region.address_city if region else region_name
         created = self.ago(400, HISTORY_DAYS)
         company = Company(
-            name=title,
-            legal_name=legal_name,
-            inn=inn,
-            kpp=kpp,
-            ogrn=ogrn,
+            name=who.title,
+            legal_name=who.legal_name,
+            inn=who.inn,
+            kpp=who.kpp,
+            ogrn=who.ogrn,
             industry=industry,
-            website="" if form == "ИП" else f"https://{slug}.example",
+            website=who.website,
             owner=owner,
             created_by=owner,
             source=self.pick(SOURCES),
-            address=self.address(lang, city),
+            address=self.gen.address(lang, city),
             region=region_name,
             created_at=created,
         )
-        domain = f"{slug}.example" if form != "ИП" else "example.net"
-        phone = self.landline(region, "" if region else region_name)
-        mail = self.email("info" if form != "ИП" else slug, domain)
+        phone = self.gen.landline(region, "" if region else region_name)
+        mail = self.gen.email("info" if form != "ИП" else who.slug, who.domain)
         self.company_points[id(company)] = (phone, mail)
         self.companies.append((company, form or None, tags))
         if key:
@@ -814,32 +191,23 @@ class _Builder:
                 key=known.key,
             )
         foreign = 20 - sum(1 for k in KNOWN_COMPANIES if not k.form)
-        for _ in range(foreign):
-            name = self.fake["en"].company()
-            while name in self.used_company_names:
-                name = self.fake["en"].company()
+        while foreign:
+            name = f"{self.gen.english_name()[0]} {self.rng.choice(FOREIGN_COMPANY_KINDS)}"
+            if name in self.used_company_names:
+                continue
+            foreign -= 1
             self.add_company(
                 form="",
-                name=f"{name} {self.rng.choice(['Ltd', 'Inc.', 'GmbH', 'LLC'])}",
+                name=name,
                 region_name=self.pick([(city, w) for city, _tz, w in FOREIGN_REGIONS]),
                 owner=self.owner_for("en"),
                 industry=self.rng.choice(INDUSTRIES_EN),
                 tags=[],
             )
         while len(self.companies) < COMPANIES:
-            form = self.pick([("ООО", 62), ("АО", 13), ("ИП", 25)])
-            region = self.region()
-            person = None
-            if form == "ИП":
-                person = self.russian_name(self.rng.random() < 0.6)
-                last, first, middle = person
-                name = f"{last} {first[0]}. {middle[0]}."
-            elif self.rng.random() < 0.7:
-                name = self.rng.choice(COMPANY_ROOTS) + self.rng.choice(COMPANY_ENDINGS).lower()
-            else:
-                name = self.rng.choice(COMPANY_WORDS) + self.rng.choice(
-                    ["", "", "-М", "+", " Плюс"]
-                )
+            form = self.pick(FORM_WEIGHTS)
+            region = self.gen.region()
+            name, person = self.gen.company_name(form)
             if {f"{form} «{name}»", f"ИП {name}"} & self.used_company_names:
                 continue
             self.add_company(
@@ -859,16 +227,6 @@ class _Builder:
         weights = (45, 35, 20) if lang == "ru" else (20, 70, 10)
         return self.owners[self.pick(list(zip(OWNER_EMAILS, weights, strict=True)))]
 
-    def russian_name(self, male: bool) -> tuple[str, str, str]:
-        fake, patronymic = self.fake["ru"], self.rng.choice(PATRONYMICS_MALE)
-        if male:
-            return fake.last_name_male(), self.rng.choice(FIRST_NAMES_MALE), patronymic
-        return (
-            fake.last_name_female(),
-            self.rng.choice(FIRST_NAMES_FEMALE),
-            female_patronymic(patronymic),
-        )
-
     def add_person(
         self,
         *,
@@ -885,11 +243,8 @@ class _Builder:
         else:
             if names is not None:
                 last, first, middle = names
-            elif lang == "ru":
-                last, first, middle = self.russian_name(rng.random() < 0.55)
             else:
-                fake = self.fake["en"]
-                last, first, middle = fake.last_name(), fake.first_name(), ""
+                last, first, middle = self.gen.person_name(lang)
             if company is not None and rng.random() < 0.8:
                 owner = company.owner
             else:
@@ -897,7 +252,7 @@ class _Builder:
             if company is not None:
                 region_name = company.region
             elif lang == "ru":
-                region_name = self.region().name
+                region_name = self.gen.region().name
             elif rng.random() < 0.6:
                 region_name = self.pick([(r[0], r[2]) for r in FOREIGN_REGIONS])
             else:
@@ -941,7 +296,7 @@ class _Builder:
             time_zone=time_zone,
             birthday=birthday,
             region="" if anonymous else region_name,
-            address="" if anonymous or rng.random() < 0.4 else self.address(
+            address="" if anonymous or rng.random() < 0.4 else self.gen.address(
                 lang, region.address_city if region else region_name
             ),
             interests=(known.interests if known else "")
@@ -956,29 +311,26 @@ class _Builder:
         )  # fmt: skip
         person = _Person(contact=contact, lang=lang)
         if known is not None:
-            self.used_numbers.add(known.phone)
+            self.gen.reserve(number=known.phone, email=known.email)
             person.phones.append((known.phone, Phone.Kind.MOBILE))
             if known.email:
-                self.used_emails.add(known.email)
                 person.emails.append((known.email, Email.Kind.WORK))
             person.tags = list(known.tags)
             person.history, person.purchases = known.history, known.purchases
             person.all_kinds = known.history >= 10
         else:
-            person.phones.append((self.mobile(), Phone.Kind.MOBILE))
+            gen = self.gen
+            person.phones.append((gen.mobile(), Phone.Kind.MOBILE))
             if rng.random() < 0.2:
                 if company is not None and rng.random() < 0.7:
-                    person.phones.append((self.landline(region, region_name), Phone.Kind.WORK))
+                    person.phones.append((gen.landline(region, region_name), Phone.Kind.WORK))
                 else:
-                    person.phones.append((self.mobile(), Phone.Kind.HOME))
-            local = f"{first}.{last}" if rng.random() < 0.6 else f"{first[:1]}{last}"
+                    person.phones.append((gen.mobile(), Phone.Kind.HOME))
+            local = gen.email_local(first, last)
             if company is not None and company.website and rng.random() < 0.75:
-                person.emails.append((self.email(local, company.website[8:]), Email.Kind.WORK))
+                person.emails.append((gen.email(local, company.website[8:]), Email.Kind.WORK))
             if not person.emails or rng.random() < 0.15:
-                domain = rng.choice(["example.com", "example.net", "example.org"])
-                if rng.random() < 0.3:
-                    local += str(rng.randint(60, 99))
-                person.emails.append((self.email(local, domain), Email.Kind.PERSONAL))
+                person.emails.append((gen.personal_email(local), Email.Kind.PERSONAL))
             if rng.random() < 0.45:
                 person.tags.append(self.pick(TAGS_CONTACT))
                 if rng.random() < 0.25:
@@ -1285,13 +637,19 @@ class _Builder:
         Interaction.objects.bulk_create(interactions, batch_size=BATCH)
 
 
-def _valid(number: str) -> bool:
-    return phonenumbers.is_valid_number(phonenumbers.parse(number, None))
-
-
 def _tag(name: str) -> Tag:
     tag = Tag.objects.filter(name__iexact=name).first()
     return tag or Tag.objects.create(name=name)
+
+
+def _link_tasks() -> None:
+    """Put the core data set's tasks about known clients on those clients' cards."""
+    contact_type = ContentType.objects.get_for_model(Contact)
+    for title, phone in TASK_SUBJECTS.items():
+        contact_id = Phone.objects.filter(number=phone).values_list("contact_id", flat=True)[0]
+        Task.objects.filter(title=title, content_type=None).update(
+            content_type=contact_type, object_id=str(contact_id)
+        )
 
 
 def load_contacts(ctx: DemoContext) -> None:
@@ -1299,8 +657,12 @@ def load_contacts(ctx: DemoContext) -> None:
     builder.build_companies()
     builder.build_people()
     builder.save()
+    _link_tasks()
     customer_value_refresh()
     rfm_recompute()
 
 
-demo_register("contacts", load_contacts, order=100)
+def demo_loaders_register() -> None:
+    """After the core data set, whose logins own the clients; called from
+    ``ContactsConfig.ready()``."""
+    DEMO_LOADERS.register("contacts", load_contacts, order=100)

@@ -1,8 +1,12 @@
-"""Extension points that apps built on contacts fill in from their ``AppConfig.ready()``.
+"""Extension points of the customer base, filled from ``AppConfig.ready()`` (see crm/registry.py).
 
-- ``card_block_register``: a block on the 360° card (deals, tickets, invoices…).
-- ``merge_register``: records of another app that move to the kept contact on a merge.
-- ``visibility_register``: extra contacts a user may see (e.g. the contacts of their deals).
+- ``CARD_BLOCKS``: a block on the client's card (the open tasks about the client today; deals,
+  tickets and invoices next). A provider is ``fn(contact, user) -> CardBlock | None``; blocks
+  appear by the ``order`` they were registered with.
+- ``MERGE_MOVERS``: records that move to the kept contact on a merge, and back on undo.
+
+Which contacts a user may see is decided in ``contacts/selectors.py`` alone; an app that widens
+it (the contacts of a manager's deals) will add its rule there with its first use.
 """
 
 from __future__ import annotations
@@ -11,28 +15,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from crm.registry import Registry
 
 
 @dataclass
 class CardBlock:
+    """What a provider returns: a title, the template that renders the block and its context
+    (the template also gets ``contact``, ``user`` and ``block``)."""
+
     title: str
     template: str
     context: dict[str, Any] = field(default_factory=dict)
-    order: int = 100
 
 
 CardBlockProvider = Callable[[Any, Any], CardBlock | None]  # (contact, user) -> block
-_CARD_BLOCKS: dict[str, CardBlockProvider] = {}
-
-
-def card_block_register(key: str, provider: CardBlockProvider) -> None:
-    _CARD_BLOCKS[key] = provider
+CARD_BLOCKS: Registry[CardBlockProvider] = Registry("card blocks")
 
 
 def card_blocks(contact, user) -> list[CardBlock]:
-    blocks = [b for b in (p(contact, user) for p in _CARD_BLOCKS.values()) if b is not None]
-    return sorted(blocks, key=lambda b: b.order)
+    """The blocks of ``contact``'s card that ``user`` sees, in order; a provider answers
+    None when it has nothing to show them."""
+    return [b for b in (provider(contact, user) for provider in CARD_BLOCKS) if b is not None]
 
 
 @dataclass(frozen=True)
@@ -47,29 +50,8 @@ class MergeMover:
     undo: Callable[[Any, Any, list], None]
 
 
-_MERGE_MOVERS: dict[str, MergeMover] = {}
-
-
-def merge_register(key: str, mover: MergeMover) -> None:
-    _MERGE_MOVERS[key] = mover
+MERGE_MOVERS: Registry[MergeMover] = Registry("merge movers")
 
 
 def merge_movers() -> dict[str, MergeMover]:
-    return dict(_MERGE_MOVERS)
-
-
-VisibilityRule = Callable[[Any], Q | None]  # (user) -> extra Q over Contact
-_VISIBILITY: dict[str, VisibilityRule] = {}
-
-
-def visibility_register(key: str, rule: VisibilityRule) -> None:
-    _VISIBILITY[key] = rule
-
-
-def visibility_extra(user) -> Q | None:
-    extra = None
-    for rule in _VISIBILITY.values():
-        q = rule(user)
-        if q is not None:
-            extra = q if extra is None else extra | q
-    return extra
+    return dict(MERGE_MOVERS.items())

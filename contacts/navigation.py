@@ -1,17 +1,17 @@
-"""The customer base in the staff UI's navigation (replaces the "coming soon" entry)."""
+"""The customer base in the staff UI's navigation."""
 
 from django.utils.translation import gettext_lazy as _
 
-from crm.navigation import NavItem, nav_register
+from crm.navigation import NAVIGATION, NavItem
 
-# Operators open any caller's card (from search or a call) but do not browse the base.
-nav_register(
-    NavItem(
+
+def navigation_register() -> None:
+    """Called from ``ContactsConfig.ready()``."""
+    # Operators open any caller's card (from search or a call) but do not browse the base.
+    NAVIGATION.register(
         "contacts",
-        _("Contacts"),
-        "contacts:contact-list",
-        "users",
-        20,
-        permission="contacts.list_contact",
+        NavItem(
+            _("Contacts"), "contacts:contact-list", "users", permission="contacts.list_contact"
+        ),
+        order=20,
     )
-)

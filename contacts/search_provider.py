@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from crm.search import SearchGroup, SearchHit, search_register
+from crm.search import SEARCH_PROVIDERS, SearchGroup, SearchHit
 
 from . import services
 from .models import Phone
@@ -63,5 +63,7 @@ def search_companies(user, query: str) -> SearchGroup | None:
     return SearchGroup(label=_("Companies"), hits=hits)
 
 
-search_register("contacts", search_contacts, order=10)
-search_register("companies", search_companies, order=20)
+def search_providers_register() -> None:
+    """Clients first in the global search box; called from ``ContactsConfig.ready()``."""
+    SEARCH_PROVIDERS.register("contacts", search_contacts, order=10)
+    SEARCH_PROVIDERS.register("companies", search_companies, order=20)

@@ -25,7 +25,6 @@ from django.db.models.functions import Cast, Coalesce, Concat, Lower, Reverse, U
 from crm.models import Role, Task, Team, User
 from crm.search import search_text
 
-from . import hooks
 from .models import (
     Company,
     Consent,
@@ -63,9 +62,6 @@ def contacts_visible_to(user: User) -> QuerySet[Contact]:
             and Team.objects.filter(pk=user.team_id, visibility=Team.Visibility.TEAM).exists()
         ):
             scope |= Q(owner__team_id=user.team_id)
-        extra = hooks.visibility_extra(user)
-        if extra is not None:
-            scope |= extra
         return qs.filter(scope)
     return qs.none()
 

@@ -1,8 +1,8 @@
-"""Demo data: a registry of loaders that the run command applies once each.
+"""Demo data: ``DEMO_LOADERS``, a registry of loaders that the run command applies once each.
 
-Every app registers what it adds to the demo in its ``AppConfig.ready()``::
+Every app registers what it adds to the demo from its ``AppConfig.ready()``::
 
-    demo_register("deals", load_deals, order=200)
+    DEMO_LOADERS.register("deals", load_deals, order=200)
 
 ``demo_load_all()`` runs each loader whose name has no ``DemoDataset`` row yet and writes that
 row in the loader's own transaction, so a loader that fails leaves nothing behind and is tried
@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import DemoDataset, Role, Task, Team, User, WorkingHours
+from .registry import Registry
 from .services import task_create, task_set_status
 
 
@@ -34,38 +35,22 @@ class DemoContext:
         return User.objects.get(email__iexact=email)
 
 
-@dataclass(frozen=True)
-class _Loader:
-    name: str
-    load: Callable[[DemoContext], None]
-    order: int
-
-
-_registry: dict[str, _Loader] = {}
-
-
-def demo_register(name: str, loader: Callable[[DemoContext], None], *, order: int = 100) -> None:
-    """Add a demo data set; loaders run by ascending ``order``, then by name."""
-    # ready() may run more than once (tests, reloads): the same name replaces, never duplicates.
-    _registry[name] = _Loader(name=name, load=loader, order=order)
-
-
-def demo_registered() -> list[str]:
-    return [entry.name for entry in sorted(_registry.values(), key=lambda e: (e.order, e.name))]
+Loader = Callable[[DemoContext], None]
+# Loaders run by ascending order, then by name.
+DEMO_LOADERS: Registry[Loader] = Registry("demo data")
 
 
 def demo_load_all(password: str) -> list[str]:
     """Load every registered data set not loaded yet; return the names loaded now."""
     loaded = []
-    for name in demo_registered():
-        entry = _registry[name]
+    for name, load in DEMO_LOADERS.items():
         with transaction.atomic():
             # The row goes in first: a second demo_load running at the same moment waits on
             # the unique name until this transaction ends, then sees the row and skips.
             _, created = DemoDataset.objects.get_or_create(name=name)
             if not created:
                 continue
-            entry.load(DemoContext(password=password))
+            load(DemoContext(password=password))
         loaded.append(name)
     return loaded
 
@@ -196,4 +181,6 @@ def load_core(ctx: DemoContext) -> None:
             task_set_status(actor=assignee, task=task, status=Task.Status.DONE)
 
 
-demo_register("core", load_core, order=0)
+def demo_loaders_register() -> None:
+    """The core data set, first of all; called from ``CrmConfig.ready()``."""
+    DEMO_LOADERS.register("core", load_core, order=0)

@@ -1,36 +1,47 @@
 """Roles as groups with their permissions, defined in code.
 
-Each app adds the permissions its screens need with ``grant(role, [...])`` in its
-``AppConfig.ready()``; ``roles_sync()`` (run after every migrate, and by the first data
-migration) makes the groups in the database match this table exactly.
+``ROLE_GRANTS`` holds, for each app, the permissions its screens need per role; each app
+registers its grants from its ``AppConfig.ready()``. ``roles_sync()`` (run after every migrate,
+and by the first data migration) makes the groups in the database match the union exactly.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from .models import Role
+from .registry import Registry
 
 _ALL = "__all__"
 
-ROLE_PERMISSIONS: dict[str, set[str]] = defaultdict(set)
+# One entry per app: {role: permissions named "app_label.codename"}.
+Grants = Mapping[str, Iterable[str]]
+ROLE_GRANTS: Registry[Grants] = Registry("role grants")
 
 
-def grant(role: str, permissions: list[str]) -> None:
-    """Give ``role`` the permissions named "app_label.codename"."""
-    ROLE_PERMISSIONS[role].update(permissions)
+def role_permissions(role: str) -> set[str]:
+    """What every app grants ``role``."""
+    return {p for grants in ROLE_GRANTS for p in grants.get(role, ())}
 
 
-grant(Role.ADMIN, [_ALL])
-_TASKS = ["crm.view_task", "crm.add_task", "crm.change_task"]
-grant(Role.HEAD, [*_TASKS, "crm.view_user", "crm.view_team", "crm.change_team"])
-grant(Role.MANAGER, _TASKS)
-grant(Role.OPERATOR, _TASKS)
-grant(Role.SUPERVISOR, [*_TASKS, "crm.view_user", "crm.view_team", "crm.view_accesslog"])
-grant(Role.MARKETER, _TASKS)
+def role_grants_register() -> None:
+    """The core's permissions; called from ``CrmConfig.ready()``."""
+    tasks = ["crm.view_task", "crm.add_task", "crm.change_task"]
+    ROLE_GRANTS.register(
+        "crm",
+        {
+            Role.ADMIN: [_ALL],
+            Role.HEAD: [*tasks, "crm.view_user", "crm.view_team", "crm.change_team"],
+            Role.MANAGER: tasks,
+            Role.OPERATOR: tasks,
+            Role.SUPERVISOR: [*tasks, "crm.view_user", "crm.view_team", "crm.view_accesslog"],
+            Role.MARKETER: tasks,
+        },
+        order=0,
+    )
 
 
 def _permissions(names: set[str]) -> list[Permission]:
@@ -51,18 +62,19 @@ def _permissions(names: set[str]) -> list[Permission]:
 def roles_sync() -> None:
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
-        group.permissions.set(_permissions(ROLE_PERMISSIONS[role.value]))
+        group.permissions.set(_permissions(role_permissions(role.value)))
 
 
 def role_allows(user, permission: str) -> bool:
-    """Whether one of ``user``'s roles grants ``permission``, read from the table above.
+    """Whether one of ``user``'s roles grants ``permission``, read from ``ROLE_GRANTS``.
 
     For the layout (which menu entries to show) on every page: it costs no query beyond the
     user's roles, which the page loads anyway. Views still check ``user.has_perm``.
     """
     if user.is_superuser:
         return True
-    return any(
-        _ALL in ROLE_PERMISSIONS[role] or permission in ROLE_PERMISSIONS[role]
-        for role in user.roles
-    )
+    for role in user.roles:
+        granted = role_permissions(role)
+        if _ALL in granted or permission in granted:
+            return True
+    return False

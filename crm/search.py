@@ -1,7 +1,8 @@
-"""The global search box: a registry that each app adds its own search to.
+"""The global search box: ``SEARCH_PROVIDERS``, a registry each app adds its own search to.
 
 A provider is ``fn(user, query) -> SearchGroup | None``; it must scope results to what the
-user may see (use the app's selector) and answer with a bounded number of rows.
+user may see (use the app's selector) and answer with a bounded number of rows. Groups appear
+by ascending ``order`` (clients first, then the rest).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+
+from .registry import Registry
+from .selectors import tasks_visible_to
 
 
 @dataclass
@@ -26,12 +30,7 @@ class SearchGroup:
 
 
 Provider = Callable[[object, str], SearchGroup | None]
-_PROVIDERS: dict[str, tuple[int, Provider]] = {}
-
-
-def search_register(key: str, provider: Provider, *, order: int = 100) -> None:
-    """Add a search; groups appear by ascending ``order`` (clients first, then the rest)."""
-    _PROVIDERS[key] = (order, provider)
+SEARCH_PROVIDERS: Registry[Provider] = Registry("search providers")
 
 
 def search_text(query: str | None, *, limit: int = 100) -> str:
@@ -45,7 +44,7 @@ def search_all(user, query: str) -> list[SearchGroup]:
     if not query:
         return []
     groups = []
-    for _order, provider in sorted(_PROVIDERS.values(), key=lambda p: p[0]):
+    for provider in SEARCH_PROVIDERS:
         group = provider(user, query)
         if group is not None and group.hits:
             groups.append(group)
@@ -53,8 +52,6 @@ def search_all(user, query: str) -> list[SearchGroup]:
 
 
 def _search_tasks(user, query: str) -> SearchGroup:
-    from .selectors import tasks_visible_to
-
     tasks = tasks_visible_to(user).filter(title__icontains=query).order_by("-due_at")[:10]
     return SearchGroup(
         label=str(_("Tasks")),
@@ -65,4 +62,6 @@ def _search_tasks(user, query: str) -> SearchGroup:
     )
 
 
-search_register("tasks", _search_tasks, order=900)
+def search_providers_register() -> None:
+    """The core's own search; called from ``CrmConfig.ready()``."""
+    SEARCH_PROVIDERS.register("tasks", _search_tasks, order=900)

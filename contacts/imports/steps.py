@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.core.files import File
 from django.utils.translation import gettext_lazy
 
-from crm.jobs.kinds import FileRead, JobKind, Outcome, Progress
+from crm.jobs.kinds import FileRead, JobKind, Outcome, Progress, job_kind_register
 from crm.jobs.services import job_kind_allowed, job_options_set, job_upload
 from crm.models import Job, User
 
@@ -100,3 +100,8 @@ def mapped_columns(job: Job, headers: list[str]) -> list[tuple[str, str]]:
         if code and code in targets and int(index) < len(headers):
             found.append((headers[int(index)], str(targets[code].label)))
     return found
+
+
+def job_kinds_register() -> None:
+    """Contacts' kinds of long job; called from ``ContactsConfig.ready()``."""
+    job_kind_register(CONTACT_IMPORT)

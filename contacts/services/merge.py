@@ -104,13 +104,13 @@ def _move_tasks():
 
 def merge_movers_register() -> None:
     """The customer base's own movers; called from ``ContactsConfig.ready()``."""
-    hooks.merge_register("interactions", _move_fk(Interaction, "contact"))
-    hooks.merge_register("purchases", _move_fk(Purchase, "contact"))
-    hooks.merge_register("phones", _move_points(Phone, "number"))
-    hooks.merge_register("emails", _move_points(Email, "address"))
-    hooks.merge_register("consents", _move_consents())
-    hooks.merge_register("tags", _move_tags())
-    hooks.merge_register("tasks", _move_tasks())
+    hooks.MERGE_MOVERS.register("interactions", _move_fk(Interaction, "contact"))
+    hooks.MERGE_MOVERS.register("purchases", _move_fk(Purchase, "contact"))
+    hooks.MERGE_MOVERS.register("phones", _move_points(Phone, "number"))
+    hooks.MERGE_MOVERS.register("emails", _move_points(Email, "address"))
+    hooks.MERGE_MOVERS.register("consents", _move_consents())
+    hooks.MERGE_MOVERS.register("tags", _move_tags())
+    hooks.MERGE_MOVERS.register("tasks", _move_tasks())
 
 
 # Fields the kept contact takes from the dropped one when its own are empty.

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import phonenumbers
 import pytest
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contacts import demo
+from contacts import demo, demo_data, demo_generators
+from contacts.hooks import card_blocks
 from contacts.models import Company, Consent, Contact, Email, Interaction, Phone, Purchase
 from contacts.selectors import duplicate_groups
 from contacts.validators import (
@@ -20,32 +22,69 @@ from contacts.validators import (
     validate_kpp,
     validate_ogrn,
 )
-from crm.demo import demo_load_all, demo_registered
+from crm.demo import DEMO_LOADERS, demo_load_all
 from crm.models import DemoDataset, User
 
 
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
 def test_company_inn_has_a_valid_check_digit(first9):
-    validate_inn(demo.company_inn(first9))
+    validate_inn(demo_generators.company_inn(first9))
 
 
 @given(st.text(alphabet="0123456789", min_size=10, max_size=10))
 def test_person_inn_has_valid_check_digits(first10):
-    validate_inn(demo.person_inn(first10))
+    validate_inn(demo_generators.person_inn(first10))
 
 
 @given(st.text(alphabet="0123456789", min_size=12, max_size=12))
 def test_ogrn_has_a_valid_check_digit(first12):
-    validate_ogrn(demo.company_ogrn(first12))
+    validate_ogrn(demo_generators.company_ogrn(first12))
 
 
 @given(st.text(alphabet="0123456789", min_size=14, max_size=14))
 def test_ogrnip_has_a_valid_check_digit(first14):
-    validate_ogrn(demo.person_ogrnip(first14))
+    validate_ogrn(demo_generators.person_ogrnip(first14))
+
+
+def test_every_number_the_generator_may_draw_is_valid():
+    # The generator draws the digits after a code freely: each code must be valid through its
+    # whole range (checked here at the first two digits, where allocations differ).
+    def valid(number: str) -> bool:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, None))
+
+    for code in demo_data.MOBILE_CODES:
+        for head in range(100):
+            assert valid(f"+7{code}{head:02d}00000"), code
+            assert valid(f"+7{code}{head:02d}99999"), code
+    for region in demo_data.REGIONS:
+        for code in region.phone_codes:
+            rest = 10 - len(code) - 2
+            for head in (f"{a}{b}" for a in "2345679" for b in "0123456789"):
+                assert valid(f"+7{code}{head}{'0' * rest}"), code
+                assert valid(f"+7{code}{head}{'9' * rest}"), code
+
+
+def test_the_generator_gives_the_same_people_for_the_same_seed_and_unique_details():
+    def draw(seed: int) -> list[tuple]:
+        gen = demo_generators.Generator(seed)
+        rows = []
+        for _ in range(3000):
+            last, first, middle = gen.person_name("ru" if gen.rng.random() < 0.8 else "en")
+            local = gen.email_local(first, last)
+            rows.append((last, first, middle, gen.mobile(), gen.personal_email(local)))
+        return rows
+
+    rows = draw(1)
+
+    assert rows == draw(1)
+    assert len({r[3] for r in rows}) == len({r[4] for r in rows}) == len(rows)
+    for _last, _first, _middle, number, address in rows:
+        assert normalize_phone(number) == number
+        assert normalize_email(address) == address
 
 
 def test_contacts_load_after_the_core_data_set():
-    names = demo_registered()
+    names = DEMO_LOADERS.keys()
 
     assert names.index("core") < names.index("contacts")
 
@@ -131,10 +170,14 @@ def test_demo_customer_base():
     assert petrov.interactions.count() > 50
     assert set(petrov.interactions.values_list("kind", flat=True)) == set(Interaction.Kind.values)
 
+    # his card shows the task about him
+    [block] = card_blocks(petrov, petrov.owner)
+    assert [t.title for t in block.context["tasks"]] == ["Перезвонить Петрову по договору поставки"]
+
     # the duplicates list has something to merge
     head = User.objects.get(email="head@example.com")
     groups = duplicate_groups(head)
-    assert len([g for g in groups if g["kind"] == "phone"]) == 1 + demo.DUPLICATE_PAIRS
+    assert len([g for g in groups if g["kind"] == "phone"]) == 1 + demo_data.DUPLICATE_PAIRS
     assert {"+79035550101"} <= {g["key"] for g in groups}
 
     # when: loaded again

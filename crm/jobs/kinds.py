@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.functional import Promise
+
+from crm.registry import Registry
 
 if TYPE_CHECKING:
     from crm.models import Job
@@ -79,42 +80,25 @@ class JobKind:
     result_template: str = ""  # what that page shows of a job that is not running
 
 
-class JobKinds:
-    """The registry of job kinds, filled by each app from its ``AppConfig.ready()``."""
-
-    def __init__(self) -> None:
-        self._kinds: dict[str, JobKind] = {}
-
-    def register(self, kind: JobKind) -> None:
-        # A kind nobody needs a permission for would let every signed-in person write in bulk.
-        app_label, _dot, codename = kind.permission.partition(".")
-        if not (app_label and codename):
-            raise ImproperlyConfigured(
-                f"Job kind {kind.code!r} must name its permission as 'app_label.codename'."
-            )
-        if not kind.code or not callable(kind.run):
-            raise ImproperlyConfigured(f"Job kind {kind.code!r} needs a code and a run step.")
-        self._kinds[kind.code] = kind
-
-    def get(self, code: str) -> JobKind:
-        try:
-            return self._kinds[code]
-        except KeyError:
-            raise ImproperlyConfigured(f"No job kind {code!r} is registered.") from None
-
-    def __contains__(self, code: str) -> bool:
-        return code in self._kinds
-
-    @contextlib.contextmanager
-    def override(self, *kinds: JobKind) -> Iterator[None]:
-        """For tests: these kinds are registered inside the block, and forgotten after it."""
-        saved = dict(self._kinds)
-        try:
-            for kind in kinds:
-                self.register(kind)
-            yield
-        finally:
-            self._kinds = saved
+# The registry of job kinds, filled by each app from its ``AppConfig.ready()`` through
+# ``job_kind_register``, which checks a kind before it is let in.
+JOB_KINDS: Registry[JobKind] = Registry("job kinds")
 
 
-job_kinds = JobKinds()
+def job_kind_register(kind: JobKind) -> None:
+    # A kind nobody needs a permission for would let every signed-in person write in bulk.
+    app_label, _dot, codename = kind.permission.partition(".")
+    if not (app_label and codename):
+        raise ImproperlyConfigured(
+            f"Job kind {kind.code!r} must name its permission as 'app_label.codename'."
+        )
+    if not kind.code or not callable(kind.run):
+        raise ImproperlyConfigured(f"Job kind {kind.code!r} needs a code and a run step.")
+    JOB_KINDS.register(kind.code, kind)
+
+
+def job_kind(code: str) -> JobKind:
+    kind = JOB_KINDS.get(code)
+    if kind is None:
+        raise ImproperlyConfigured(f"No job kind {code!r} is registered.")
+    return kind

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from crm.models import Job
 
-from .kinds import job_kinds
+from .kinds import job_kind
 from .selectors import jobs_visible_to
 
 # Row errors shown on the page; the job keeps more, and their count is always exact.
@@ -20,7 +20,7 @@ def job_for(request: HttpRequest, pk: int, *, kind: str | None = None) -> Job:
     """The job as the signed-in person may see it: not found unless it is theirs (or they are
     an administrator), refused unless their role may run its kind."""
     job = get_object_or_404(jobs_visible_to(request.user, kind=kind), pk=pk)
-    if not request.user.has_perm(job_kinds.get(job.kind).permission):
+    if not request.user.has_perm(job_kind(job.kind).permission):
         raise PermissionDenied
     return job
 
@@ -31,7 +31,7 @@ def job_state_context(job: Job) -> dict:
     errors = job.errors or []
     return {
         "job": job,
-        "kind": job_kinds.get(job.kind),
+        "kind": job_kind(job.kind),
         "in_progress": job.in_progress,
         "can_start": job.status in (Job.Status.CHECKED, Job.Status.FAILED),
         "errors": errors[:ERRORS_SHOWN],

@@ -25,7 +25,7 @@ from crm.celery import enqueue_on_commit
 from crm.history import acting_as
 from crm.models import Job, User
 
-from .kinds import JobFileError, JobKind, Outcome, job_kinds
+from .kinds import JobFileError, JobKind, Outcome, job_kind
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # The jobs whose options may change and which may be queued again.
@@ -37,7 +37,7 @@ _LOCK_NAMESPACE = 0x1A9047
 
 def job_kind_allowed(*, actor: User, code: str) -> JobKind:
     """The kind registered as ``code``, if ``actor``'s role may run it; refused otherwise."""
-    kind = job_kinds.get(code)
+    kind = job_kind(code)
     if not actor.has_perm(kind.permission):
         raise PermissionDenied(_("Your role cannot start “%(kind)s”.") % {"kind": kind.label})
     return kind
@@ -223,7 +223,7 @@ def job_run(*, job_id: int, via: str | None = None) -> Job:
     job = Job.objects.select_related("created_by").get(pk=job_id)
     if not job.in_progress:
         return job
-    kind = job_kinds.get(job.kind)
+    kind = job_kind(job.kind)
     acting = acting_as(job.created_by, via=f"{via}:{job.kind}") if via else contextlib.nullcontext()
     # Row errors are kept as text: in the language of the person who will read them.
     with translation.override(job.created_by.language or settings.LANGUAGE_CODE), acting:

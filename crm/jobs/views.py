@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.models import Job
 
 from . import services
-from .kinds import job_kinds
+from .kinds import job_kind
 from .pages import job_for, job_state_context
 
 
@@ -37,7 +37,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_start(request: HttpRequest, pk: int) -> HttpResponse:
     job = job_for(request, pk)
-    page = redirect(job_kinds.get(job.kind).page, pk=job.pk)
+    page = redirect(job_kind(job.kind).page, pk=job.pk)
     valid_only = request.POST.get("valid_only") == "on"
     if job.status == Job.Status.CHECKED and job.error_count and not valid_only:
         messages.error(

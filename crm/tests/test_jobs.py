@@ -3,6 +3,7 @@ connection, permissions, and the purge of old uploads."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from pathlib import Path
@@ -15,11 +16,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.jobs import services
-from crm.jobs.kinds import FileRead, JobFileError, JobKind, Outcome, job_kinds
+from crm.jobs.kinds import (
+    JOB_KINDS,
+    FileRead,
+    JobFileError,
+    JobKind,
+    Outcome,
+    job_kind_register,
+)
 from crm.models import Job, Team
 from crm.tasks import purge_job_uploads
 
 # --- a kind of job for the tests: one team per line of the file ----------------------------
+
+
+@contextlib.contextmanager
+def _registered(*kinds: JobKind):
+    """These kinds are registered inside the block and forgotten after it."""
+    with JOB_KINDS.override():
+        for kind in kinds:
+            job_kind_register(kind)
+        yield
 
 
 def _read(name: str, data: bytes) -> FileRead:
@@ -57,7 +74,7 @@ TEAMS = JobKind(
 @pytest.fixture(autouse=True)
 def _kind(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    with job_kinds.override(TEAMS):
+    with _registered(TEAMS):
         yield
 
 
@@ -171,10 +188,10 @@ def test_a_running_or_finished_job_cannot_be_queued_again(head):
 def test_a_kind_that_names_no_permission_is_refused():
     for permission in ("", "change_team"):
         with pytest.raises(ImproperlyConfigured):
-            job_kinds.register(
+            job_kind_register(
                 JobKind(code="crm.open", label="Open", permission=permission, run=_teams)
             )
-    assert "crm.open" not in job_kinds
+    assert "crm.open" not in JOB_KINDS
 
 
 @pytest.mark.django_db
@@ -241,7 +258,7 @@ def paused_kind():
         return Outcome(processed=2, created=2)
 
     kind = JobKind(code="crm.test_paused", label="Paused", permission="crm.change_team", run=step)
-    with job_kinds.override(kind):
+    with _registered(kind):
         yield kind, reached, release, calls
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from crm.models import Role
-from crm.roles import ROLE_PERMISSIONS, roles_sync
+from crm.roles import role_permissions, roles_sync
 from crm.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def _names(group: Group) -> set[str]:
 def test_role_group_has_exactly_the_permissions_in_code(role):
     group = Group.objects.get(name=role.value)
 
-    assert _names(group) == ROLE_PERMISSIONS[role.value]
+    assert _names(group) == role_permissions(role.value)
 
 
 def test_admin_group_has_every_permission():
@@ -42,7 +42,7 @@ def test_sync_restores_a_removed_permission_and_removes_an_extra_one():
     roles_sync()
 
     # then the group matches the code again
-    assert _names(managers) == ROLE_PERMISSIONS[Role.MANAGER]
+    assert _names(managers) == role_permissions(Role.MANAGER)
 
 
 def test_permissions_reach_users_through_their_role():
