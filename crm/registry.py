@@ -16,6 +16,8 @@ The extension points (the registry, what an entry is, the function that fills it
 - ``contacts.hooks.CARD_BLOCKS``: a block on the client's card; ``card_blocks_register()``.
 - ``contacts.hooks.MERGE_MOVERS``: records that follow a merged contact;
   ``merge_movers_register()``.
+- ``crm.jobs.kinds.JOB_KINDS``: a kind of long job with a progress bar (``JobKind``);
+  ``job_kinds_register()``, through ``job_kind_register(kind)``, which checks the kind.
 
 Entries come out by ascending ``order``, then by key, whatever order the apps started in.
 Registering a key again replaces the entry (``ready()`` may run more than once in tests), which
