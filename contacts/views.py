@@ -113,6 +113,43 @@ def _filters_context(request: HttpRequest, form: ListFilterForm) -> dict:
 # --- lists ---------------------------------------------------------------------------------
 
 
+def _list_rows(
+    request: HttpRequest, form, condition, *, listing: QuerySet, find, sorts: dict
+) -> tuple[list, str | None, str]:
+    """One page of a list of people or companies, and the search typed: the best matches of
+    the search box narrowed by the filters, or a keyset page in the chosen order. Either way
+    the look at the base is recorded (a search by ``find``, a plain page as listed)."""
+    if condition is None:
+        return [], None, ""
+    data = form.cleaned_data
+    query = data["q"].strip()
+    qs = listing.filter(condition)
+    ip_address = client_ip(request)
+    if query:
+        rows = find(
+            user=request.user, query=query, within=qs, limit=PAGE_SIZE, ip_address=ip_address
+        )
+        return rows, None, query
+    order = sorts[data["sort"] or "new"][1]
+    rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
+    services.client_base_listed(
+        user=request.user, model=listing.model, count=len(rows), ip_address=ip_address
+    )
+    return rows, next_cursor, ""
+
+
+def _list_page(request, template: str, form, condition, context: dict) -> HttpResponse:
+    next_cursor = context.pop("next_cursor")
+    context = {
+        **_filters_context(request, form),
+        **context,
+        "masks": selectors.masked_fields_for(request.user),
+        "next_url": _page_url(request, after=next_cursor) if next_cursor else "",
+        "first_url": _page_url(request, after=None) if request.GET.get("after") else "",
+    }
+    return render(request, template, context, status=200 if condition is not None else 400)
+
+
 @login_required
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
@@ -121,39 +158,29 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     form, condition = list_filters(
         request, target=CustomField.Target.CONTACT, sorts=SORTS_CONTACT, with_company=True
     )
-    rows, next_cursor, query, company = [], None, "", None
-    if condition is not None:
-        data = form.cleaned_data
-        query = data["q"].strip()
-        qs = selectors.contact_list(user).filter(condition)
-        if query:
-            # The best matches of the search box, narrowed by the filters, in match order.
-            rows = services.contacts_find(
-                user=user, query=query, within=qs, limit=PAGE_SIZE, ip_address=client_ip(request)
-            )
-        else:
-            order = SORTS_CONTACT[data["sort"] or "new"][1]
-            rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
-            services.client_base_listed(
-                user=user, model=Contact, count=len(rows), ip_address=client_ip(request)
-            )
-        if data.get("company"):
-            company = selectors.companies_visible_to(user).filter(pk=data["company"]).first()
+    rows, next_cursor, query = _list_rows(
+        request,
+        form,
+        condition,
+        listing=selectors.contact_list(user),
+        find=services.contacts_find,
+        sorts=SORTS_CONTACT,
+    )
+    company = None
+    if condition is not None and form.cleaned_data.get("company"):
+        company = (
+            selectors.companies_visible_to(user).filter(pk=form.cleaned_data["company"]).first()
+        )
     context = {
-        **_filters_context(request, form),
         "contacts": rows,
         "query": query,
+        "next_cursor": next_cursor,
         "company": company,
-        "masks": selectors.masked_fields_for(user),
-        "next_url": _page_url(request, after=next_cursor) if next_cursor else "",
-        "first_url": _page_url(request, after=None) if request.GET.get("after") else "",
         "clear_company_url": _page_url(request, company=None, after=None),
         "export_query": _page_url(request, after=None).partition("?")[2],
         "tab": "contacts",
     }
-    return render(
-        request, "contacts/contact_list.html", context, status=200 if condition is not None else 400
-    )
+    return _list_page(request, "contacts/contact_list.html", form, condition, context)
 
 
 @login_required
@@ -164,36 +191,19 @@ def company_list(request: HttpRequest) -> HttpResponse:
     form, condition = list_filters(
         request, target=CustomField.Target.COMPANY, sorts=SORTS_COMPANY, with_company=False
     )
-    rows, next_cursor, query = [], None, ""
-    if condition is not None:
-        data = form.cleaned_data
-        query = data["q"].strip()
-        qs = selectors.company_list(user).filter(condition)
-        if query:
-            rows = services.companies_find(
-                user=user, query=query, within=qs, limit=PAGE_SIZE, ip_address=client_ip(request)
-            )
-        else:
-            order = SORTS_COMPANY[data["sort"] or "new"][1]
-            rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
-            services.client_base_listed(
-                user=user, model=Company, count=len(rows), ip_address=client_ip(request)
-            )
+    rows, next_cursor, query = _list_rows(
+        request,
+        form,
+        condition,
+        listing=selectors.company_list(user),
+        find=services.companies_find,
+        sorts=SORTS_COMPANY,
+    )
     people = selectors.people_counts(user, [c.pk for c in rows]) if rows else {}
     for company in rows:
         company.people_count = people.get(company.pk, 0)
-    context = {
-        **_filters_context(request, form),
-        "companies": rows,
-        "query": query,
-        "masks": selectors.masked_fields_for(user),
-        "next_url": _page_url(request, after=next_cursor) if next_cursor else "",
-        "first_url": _page_url(request, after=None) if request.GET.get("after") else "",
-        "tab": "companies",
-    }
-    return render(
-        request, "contacts/company_list.html", context, status=200 if condition is not None else 400
-    )
+    context = {"companies": rows, "query": query, "next_cursor": next_cursor, "tab": "companies"}
+    return _list_page(request, "contacts/company_list.html", form, condition, context)
 
 
 # --- the 360° card -------------------------------------------------------------------------

@@ -3,6 +3,9 @@ only narrow it, and every write calls a service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -322,7 +325,16 @@ class EmailViewSet(_PointViewSet):
 
 class _RecordedMixin:
     """Creating through an idempotent service: the same external id again answers 200 with
-    the row already recorded instead of 201 and a duplicate."""
+    the row already recorded instead of 201 and a duplicate. ``record_service(actor=, **data)``
+    answers ``(row, created)``."""
+
+    record_service: Callable[..., tuple[Any, bool]]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row, created = self.record_service(actor=request.user, **serializer.validated_data)
+        return self.recorded(row, created)
 
     def recorded(self, row, created: bool) -> Response:
         if (
@@ -371,17 +383,10 @@ class InteractionViewSet(
     permission_map = model_permissions(Interaction)
     list_narrowed_by = ("contact",)
     selector = staticmethod(selectors.interactions_visible_to)
+    record_service = staticmethod(services.interaction_add)
 
     def get_queryset(self):
         return super().get_queryset().select_related("related_type")
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        interaction, created = services.interaction_add(
-            actor=request.user, **serializer.validated_data
-        )
-        return self.recorded(interaction, created)
 
 
 @extend_schema_view(
@@ -412,14 +417,7 @@ class PurchaseViewSet(
     permission_map = model_permissions(Purchase)
     list_narrowed_by = ("contact",)
     selector = staticmethod(selectors.purchases_visible_to)
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        purchase, created = services.purchase_record(
-            actor=request.user, **serializer.validated_data
-        )
-        return self.recorded(purchase, created)
+    record_service = staticmethod(services.purchase_record)
 
 
 @extend_schema_view(

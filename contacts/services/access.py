@@ -16,6 +16,21 @@ from .. import selectors
 from ..models import Company, Contact
 
 
+def _searched(
+    *, user: User, model: type[Model], query: str, rows: list, ip_address: str | None
+) -> list:
+    """Record one search of ``model`` that showed ``rows``, and hand the rows back."""
+    access_record(
+        user=user,
+        action=AccessLog.Action.SEARCH,
+        model=model,
+        record_count=len(rows),
+        query=query,
+        ip_address=ip_address,
+    )
+    return rows
+
+
 def contacts_find(
     *,
     user: User,
@@ -27,15 +42,7 @@ def contacts_find(
 ) -> list[Contact]:
     """Search contacts (``selectors.contacts_found``) and record the search."""
     rows = selectors.contacts_found(user, query, within=within, limit=limit, ranked=ranked)
-    access_record(
-        user=user,
-        action=AccessLog.Action.SEARCH,
-        model=Contact,
-        record_count=len(rows),
-        query=query,
-        ip_address=ip_address,
-    )
-    return rows
+    return _searched(user=user, model=Contact, query=query, rows=rows, ip_address=ip_address)
 
 
 def companies_find(
@@ -49,15 +56,7 @@ def companies_find(
 ) -> list[Company]:
     """Search companies (``selectors.companies_found``) and record the search."""
     rows = selectors.companies_found(user, query, within=within, limit=limit, ranked=ranked)
-    access_record(
-        user=user,
-        action=AccessLog.Action.SEARCH,
-        model=Company,
-        record_count=len(rows),
-        query=query,
-        ip_address=ip_address,
-    )
-    return rows
+    return _searched(user=user, model=Company, query=query, rows=rows, ip_address=ip_address)
 
 
 def contacts_lookup(
@@ -66,15 +65,7 @@ def contacts_lookup(
     """Caller-ID (``selectors.contact_lookup``): who calls from ``phone``, recorded as a
     search for that number, whether the API answers it or a screen pop does."""
     rows = selectors.contact_lookup(user, phone, limit=limit)
-    access_record(
-        user=user,
-        action=AccessLog.Action.SEARCH,
-        model=Contact,
-        record_count=len(rows),
-        query=phone,
-        ip_address=ip_address,
-    )
-    return rows
+    return _searched(user=user, model=Contact, query=phone, rows=rows, ip_address=ip_address)
 
 
 def client_base_listed(
