@@ -61,7 +61,9 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(
 
 
 @pytest.mark.django_db
-def test_the_request_does_not_look_the_account_up(client, manager, django_capture_on_commit_callbacks):
+def test_the_request_does_not_look_the_account_up(
+    client, manager, django_capture_on_commit_callbacks
+):
     # The same work, whether the address is known or not: no user query, one job queued.
     answers = []
     for email in (manager.email, "nobody@example.com"):

@@ -145,7 +145,7 @@ def test_nobody_sees_or_revokes_another_persons_tokens(api_client_for, manager, 
 
 def test_delete_on_the_token_endpoint_revokes_the_token_used(api_client_for, client, manager):
     api = api_client_for(manager, token=True)
-    other, other_key = services.api_token_create(actor=manager, user=manager, name="Other")
+    _other, other_key = services.api_token_create(actor=manager, user=manager, name="Other")
 
     response = api.delete(TOKEN_URL)
 
@@ -253,7 +253,11 @@ def test_an_admin_setting_the_password_revokes_every_token(
 ):
     response = admin_client.post(
         f"/admin/crm/user/{manager.pk}/password/",
-        {"password1": "Fresh-pass-2024!", "password2": "Fresh-pass-2024!", "usable_password": "true"},
+        {
+            "password1": "Fresh-pass-2024!",
+            "password2": "Fresh-pass-2024!",
+            "usable_password": "true",
+        },
     )
 
     assert response.status_code == 302
