@@ -499,3 +499,19 @@ def password_reset_send(*, email: str) -> int:
             )
         sent += 1
     return sent
+
+
+def sign_in_records_purge(*, now: dt.datetime | None = None) -> int:
+    """Forget successful sign-ins (axes' access log: address and browser of each) older than
+    the lockout needs to recognise a known address, and failures older than the cool-off."""
+    from axes.models import AccessAttempt
+    from axes.models import AccessLog as SignInLog
+
+    now = now or timezone.now()
+    logins, _ = SignInLog.objects.filter(
+        attempt_time__lt=now - dt.timedelta(days=settings.LOGIN_KNOWN_ADDRESS_DAYS)
+    ).delete()
+    failures, _ = AccessAttempt.objects.filter(
+        attempt_time__lt=now - dt.timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES)
+    ).delete()
+    return logins + failures

@@ -67,3 +67,9 @@ def send_password_reset(self, email: str) -> int:
         return services.password_reset_send(email=email)
     except OSError as exc:  # SMTP down or refusing: try again later
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def purge_sign_in_records() -> int:
+    """Daily: sign-in records the lockout no longer needs (they hold addresses)."""
+    return services.sign_in_records_purge()

@@ -160,6 +160,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.purge_job_uploads",
         "schedule": crontab(hour=3, minute=30),
     },
+    "purge-sign-in-records": {
+        "task": "crm.tasks.purge_sign_in_records",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)

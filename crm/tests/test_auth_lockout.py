@@ -299,3 +299,20 @@ def test_client_ip_follows_the_trusted_proxy_count(settings, proxies, forwarded,
 def test_drf_throttles_count_proxies_as_the_setting_says():
     assert settings.REST_FRAMEWORK["NUM_PROXIES"] == settings.TRUSTED_PROXY_COUNT
     assert settings.AXES_CLIENT_IP_CALLABLE == "crm.http.client_ip"
+
+
+def test_old_sign_in_records_are_purged(client, manager, password):
+    from axes.models import AccessLog as SignInLog
+
+    from crm.tasks import purge_sign_in_records
+
+    _login(client, manager.email, "wrong")
+    _login(client, manager.email, password, address=OWNER)
+    SignInLog.objects.update(
+        attempt_time=timezone.now() - dt.timedelta(days=settings.LOGIN_KNOWN_ADDRESS_DAYS + 1)
+    )
+    _age_attempts(settings.LOGIN_COOLOFF_MINUTES + 1)
+
+    assert purge_sign_in_records() == 2
+    assert not SignInLog.objects.exists()
+    assert not AccessAttempt.objects.exists()
