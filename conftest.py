@@ -141,15 +141,17 @@ def api_client():
 
 @pytest.fixture
 def api_client_for(db):
-    """``api_client_for(user)`` is signed in with a session; ``token=True`` uses an API token."""
-    from rest_framework.authtoken.models import Token
+    """``api_client_for(user)`` is signed in with a session; ``token=True`` uses a new API
+    token of the user's (``client.token`` is the token, ``client.token_key`` its key)."""
     from rest_framework.test import APIClient
+
+    from crm.services import api_token_create
 
     def make(user: User, *, token: bool = False) -> APIClient:
         client = APIClient()
         if token:
-            key, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {key.key}")
+            client.token, client.token_key = api_token_create(actor=user, user=user, name="test")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {client.token_key}")
         else:
             client.force_login(user)
         return client

@@ -1,9 +1,20 @@
 import pghistory.admin  # noqa: F401  (registers the audit events browser)
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessLog, DemoDataset, Job, Notification, Task, Team, User, WorkingHours
+from . import services
+from .models import (
+    AccessLog,
+    ApiToken,
+    DemoDataset,
+    Job,
+    Notification,
+    Task,
+    Team,
+    User,
+    WorkingHours,
+)
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -45,10 +56,29 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     filter_horizontal = ["groups", "user_permissions"]
+    actions = ["unlock_sign_in", "revoke_api_tokens"]
 
     @admin.display(description=_("full name"))
     def get_full_name(self, obj):
         return obj.get_full_name()
+
+    @admin.action(description=_("Unlock sign-in (forget failed attempts)"))
+    def unlock_sign_in(self, request, queryset):
+        cleared = sum(
+            services.login_lockout_clear(actor=request.user, user=user) for user in queryset
+        )
+        self.message_user(
+            request,
+            _("Failed sign-ins forgotten: %(count)d.") % {"count": cleared},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Revoke all API tokens"))
+    def revoke_api_tokens(self, request, queryset):
+        revoked = sum(services.api_tokens_revoke_all(user=user) for user in queryset)
+        self.message_user(
+            request, _("API tokens revoked: %(count)d.") % {"count": revoked}, messages.SUCCESS
+        )
 
 
 class MemberInline(admin.TabularInline):
@@ -147,6 +177,44 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     list_select_related = ["created_by"]
     raw_id_fields = ["created_by"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by their owners (the key is shown to them only); here they are seen
+    and revoked."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at", "created_at"]
+    search_fields = ["name", "prefix", "user__email"]
+    list_select_related = ["user"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Revoke"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.api_token_revoke(actor=request.user, token=token)
 
 
 @admin.register(DemoDataset)

@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from, for the access log.
+    """The address the request came from: for the access log, the login lockout and (with
+    the same rule, through DRF's ``NUM_PROXIES``) the API throttles.
 
-    REMOTE_ADDR only: behind a proxy, the proxy (or gunicorn's ``--forwarded-allow-ips``) sets
-    it; a client-supplied X-Forwarded-For is never trusted for evidence.
+    With ``TRUSTED_PROXY_COUNT = 0`` it is the connection's address and X-Forwarded-For is
+    ignored: anybody can write that header, and an address a client chooses would let it walk
+    past a lockout or a throttle. Behind N proxies of our own, each appends the address it
+    received the request from, so the N-th entry from the right is the one the outermost
+    proxy saw; whatever the client wrote stands further left and is never read.
     """
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if proxies <= 0 or not forwarded:
+        return remote
+    chain = [part.strip() for part in forwarded.split(",")]
+    # Same rule as rest_framework.throttling.SimpleRateThrottle.get_ident.
+    return chain[-min(proxies, len(chain))] or remote
+
+
+def rate_limited(scope: str, ident: str, *, limit: int, period: int) -> bool:
+    """Count one more request of ``ident`` in ``scope``; true once more than ``limit`` were
+    made in the current window of ``period`` seconds (a fixed window in the shared cache)."""
+    key = f"rate:{scope}:{ident}"
+    # add() only sets a missing key, so the window starts at the first request and is not
+    # moved by later ones; incr() is atomic in Redis, so concurrent requests all count.
+    cache.add(key, 0, timeout=period)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add() and incr()
+        cache.add(key, 1, timeout=period)
+        count = 1
+    return count > limit

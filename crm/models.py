@@ -455,3 +455,56 @@ class Job(models.Model):
     @property
     def progress_percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ApiToken(models.Model):
+    """A key for the API (``Authorization: Token <key>``), one of several a person may hold.
+
+    Only a SHA-256 digest of the key is stored, with its first characters for people to tell
+    their tokens apart: the key itself is shown once, when the token is made, so a copy of the
+    database opens nothing. A plain digest suffices because keys are 240 random bits, which no
+    dictionary holds; a slow password hash would only slow every API request down.
+    """
+
+    KEY_PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("key starts with"), max_length=KEY_PREFIX_LENGTH)
+    key_hash = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Written at most once a minute (API_TOKEN_TOUCH_SECONDS), not on every request.
+    last_used_at = models.DateTimeField(_("last used"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The profile page and GET /auth/tokens/ list a person's live tokens.
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=Q(revoked_at__isnull=True),
+                name="crm_apitoken_live_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def idle_expires_at(self) -> dt.datetime:
+        return self.last_used_at + dt.timedelta(days=settings.API_TOKEN_IDLE_DAYS)
+
+    @property
+    def valid_until(self) -> dt.datetime:
+        """When the token stops working if it is not used again."""
+        return min(self.expires_at, self.idle_expires_at)
+
+    def is_usable(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and now < self.valid_until

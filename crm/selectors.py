@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Notification, Role, Task, Team, User
+from .models import ApiToken, Notification, Role, Task, Team, User
 
 
 def users_assignable_by(user: User) -> QuerySet[User]:
@@ -79,3 +79,8 @@ def teams_visible_to(user: User) -> QuerySet[Team]:
     if not user.is_authenticated:
         return Team.objects.none()
     return Team.objects.all()
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """A person's tokens that were not revoked, newest first (expired ones too, marked so)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import secrets
 import zoneinfo
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from .celery import enqueue_on_commit
-from .models import AccessLog, Notification, Role, Task, User
+from .http import rate_limited
+from .models import AccessLog, ApiToken, Notification, Role, Task, User
+from .permissions import require_permission
 from .selectors import tasks_visible_to, users_assignable_by
 
 logger = logging.getLogger(__name__)
@@ -351,3 +359,159 @@ def _access_alert_if_mass_viewing(*, user: User, now: dt.datetime) -> None:
                 dedupe_key=f"mass-view:{user.pk}:{now:%Y%m%d%H}",
                 email=True,
             )
+
+
+# --- signing in: API tokens, lockout, password reset ---------------------------------------
+
+
+def _api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(*, actor: User, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Make a token for ``user`` and return it with its key, which is not stored and cannot be
+    shown again. Each person makes their own tokens (one per integration, named for it)."""
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("You can only make API tokens for yourself."))
+    if not user.is_active:
+        raise PermissionDenied(_("This account is deactivated."))
+    name = (name or "").strip() or _("API token")
+    if len(name) > ApiToken._meta.get_field("name").max_length:
+        raise ValidationError({"name": [_("The name is too long.")]})
+    # 30 random bytes: 240 bits, 40 URL-safe characters.
+    key = secrets.token_urlsafe(30)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=key[: ApiToken.KEY_PREFIX_LENGTH],
+        key_hash=_api_token_digest(key),
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + dt.timedelta(days=settings.API_TOKEN_MAX_AGE_DAYS),
+    )
+    return token, key
+
+
+def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> ApiToken | None:
+    """The live token with this key, its user loaded, or None (unknown, revoked, expired by
+    age or by disuse, or its user deactivated). One query; its last use is written at most once
+    per ``API_TOKEN_TOUCH_SECONDS``, so a busy integration does not write on every request."""
+    now = now or timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_api_token_digest(key), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active or not token.is_usable(now):
+        return None
+    touch_before = now - dt.timedelta(seconds=settings.API_TOKEN_TOUCH_SECONDS)
+    if token.last_used_at < touch_before:
+        # Conditional: of concurrent requests one writes, the others change nothing.
+        ApiToken.objects.filter(pk=token.pk, last_used_at__lt=touch_before).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke one token: its owner, or an admin (who may manage users), may."""
+    if actor.pk != token.user_id:
+        require_permission(actor, "crm.change_user")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every live token of ``user`` (password changed, account deactivated)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def login_lockout_clear(*, actor: User | None, user: User) -> int:
+    """Lift the login lockout of ``user``'s account: their failed sign-ins, from every address,
+    are forgotten. The lockout of an address is lifted in the admin's "Access attempts"."""
+    from axes.models import AccessAttempt
+
+    require_permission(actor, "crm.change_user")
+    count, _deleted = AccessAttempt.objects.filter(username=user.email.strip().lower()).delete()
+    return count
+
+
+def _rate_key(value: str) -> str:
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+def password_reset_request(*, email: str, address: str | None) -> bool:
+    """Start the reset mail for ``email`` on a worker; false when ``address`` asked too often.
+
+    The request does not look the address up: known and unknown addresses take the same
+    path and the same time, and the worker finds the account (or none). Past the per-e-mail
+    limit nothing is sent, silently, so that nobody can flood a person's mailbox and the
+    answer still tells nothing.
+    """
+    hour = 3600
+    if rate_limited(
+        "password-reset-address",
+        address or "unknown",
+        limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+        period=hour,
+    ):
+        return False
+    if not rate_limited(
+        "password-reset-email",
+        _rate_key(email),
+        limit=settings.PASSWORD_RESET_LIMIT_PER_EMAIL,
+        period=hour,
+    ):
+        enqueue_on_commit("crm.tasks.send_password_reset", email)
+    return True
+
+
+def password_reset_send(*, email: str) -> int:
+    """Mail a reset link to each active account with this e-mail (none: nothing is sent), in
+    the person's own language. Returns how many were sent."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    site = urlsplit(settings.SITE_URL)
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():
+        return 0
+    sent = 0
+    for user in form.get_users(form.cleaned_data["email"]):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            form.send_mail(
+                "registration/password_reset_subject.txt",
+                "registration/password_reset_email.html",
+                {
+                    "email": user.email,
+                    "domain": site.netloc,
+                    "site_name": site.netloc,
+                    "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "user": user,
+                    "token": default_token_generator.make_token(user),
+                    "protocol": site.scheme or "https",
+                },
+                None,
+                user.email,
+            )
+        sent += 1
+    return sent
+
+
+def sign_in_records_purge(*, now: dt.datetime | None = None) -> int:
+    """Forget successful sign-ins (axes' access log: address and browser of each) older than
+    the lockout needs to recognise a known address, and failures older than the cool-off."""
+    from axes.models import AccessAttempt
+    from axes.models import AccessLog as SignInLog
+
+    now = now or timezone.now()
+    logins, _ = SignInLog.objects.filter(
+        attempt_time__lt=now - dt.timedelta(days=settings.LOGIN_KNOWN_ADDRESS_DAYS)
+    ).delete()
+    failures, _ = AccessAttempt.objects.filter(
+        attempt_time__lt=now - dt.timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES)
+    ).delete()
+    return logins + failures

@@ -57,3 +57,19 @@ def run_job(job_id: int) -> str:
 def purge_job_uploads() -> int:
     """Daily: uploads of checks and failed jobs older than IMPORT_FILE_RETENTION_DAYS."""
     return jobs.job_uploads_purge(older_than=dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS))
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
+def send_password_reset(self, email: str) -> int:
+    """Mail the reset link, if an account has this address. The lookup happens here, not in
+    the request, so the page answers alike and as fast for known and unknown addresses."""
+    try:
+        return services.password_reset_send(email=email)
+    except OSError as exc:  # SMTP down or refusing: try again later
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def purge_sign_in_records() -> int:
+    """Daily: sign-in records the lockout no longer needs (they hold addresses)."""
+    return services.sign_in_records_purge()

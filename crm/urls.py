@@ -21,7 +21,7 @@ auth_patterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/done/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -49,6 +49,8 @@ urlpatterns = [
     path("notifications/bell/", views.notification_bell, name="notification-bell"),
     path("notifications/read/", views.notification_read, name="notification-read"),
     path("settings/", views.settings_view, name="settings"),
+    path("settings/tokens/", views.api_token_create, name="api-token-create"),
+    path("settings/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("availability/", views.availability_set, name="availability-set"),
     path("language/", views.language_set, name="language-set"),
     path("search/", views.search, name="search"),

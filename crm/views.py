@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -16,13 +17,15 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
-from .forms import AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
+from .forms import ApiTokenForm, AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
+from .http import client_ip
 from .models import Role, Task
 from .navigation import NAVIGATION
 from .search import search_all
@@ -217,7 +220,94 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(instance=user)
         hours = WorkingHoursFormSet(instance=user)
         status = 200
-    return render(request, "crm/settings.html", {"form": form, "hours": hours}, status=status)
+    return render(
+        request,
+        "crm/settings.html",
+        _settings_context(request, form=form, hours=hours),
+        status=status,
+    )
+
+
+def _settings_context(request: HttpRequest, **extra) -> dict:
+    return {
+        "tokens": list(selectors.api_tokens_of(request.user)),
+        "token_form": extra.pop("token_form", None) or ApiTokenForm(),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+@login_required
+@require_POST
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    """Make a named API token from the profile; its key is shown on this answer only."""
+    token_form = ApiTokenForm(request.POST)
+    new_key = None
+    status = 400
+    if token_form.is_valid():
+        try:
+            _token, new_key = services.api_token_create(
+                actor=request.user, user=request.user, name=token_form.cleaned_data["name"]
+            )
+            status = 200
+        except ValidationError as exc:
+            _form_errors_into(token_form, exc)
+    context = _settings_context(
+        request,
+        form=ProfileForm(instance=request.user),
+        hours=WorkingHoursFormSet(instance=request.user),
+        token_form=ApiTokenForm() if new_key else token_form,
+        new_key=new_key,
+    )
+    response = render(request, "crm/settings.html", context, status=status)
+    # The key must not be kept by the browser or a proxy.
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(selectors.api_tokens_of(request.user), pk=pk)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("settings")
+
+
+# --- signing in ----------------------------------------------------------------------------
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
+    """What a sign-in refused by the lockout answers (AXES_LOCKOUT_CALLABLE): the API error
+    format on the API, a page elsewhere; 429 with a Retry-After of one cool-off."""
+    retry_after = settings.LOGIN_COOLOFF_MINUTES * 60
+    message = _("Too many failed sign-ins: try again later.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"status": 429, "code": "locked_out", "detail": message, "fields": {}}, status=429
+        )
+    else:
+        response = render(
+            request,
+            "registration/locked_out.html",
+            {"minutes": settings.LOGIN_COOLOFF_MINUTES},
+            status=429,
+        )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The reset form answers the same for every address, at once: the mail is sent by a
+    worker, which is where the account is looked up (services.password_reset_send)."""
+
+    def form_valid(self, form):
+        accepted = services.password_reset_request(
+            email=form.cleaned_data["email"], address=client_ip(self.request)
+        )
+        if not accepted:
+            return render(self.request, "registration/too_many_requests.html", {}, status=429)
+        return redirect(self.get_success_url())
 
 
 @login_required

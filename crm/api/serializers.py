@@ -4,18 +4,27 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import Notification, Task, Team, User
+from ..models import ApiToken, Notification, Task, Team, User
+from .errors import ApiError
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
     def validate(self, attrs):
-        user = authenticate(
-            self.context["request"], username=attrs["email"], password=attrs["password"]
-        )
+        # The plain HttpRequest: the lockout marks it, and its middleware reads the mark there.
+        request = self.context["request"]._request
+        user = authenticate(request, username=attrs["email"], password=attrs["password"])
         if user is None:
+            if getattr(request, "axes_locked_out", False):
+                raise ApiError(
+                    _("Too many failed sign-ins: try again later."),
+                    code="locked_out",
+                    status_code=429,
+                    fields={},
+                )
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Wrong e-mail or password.")]}, code="authorization"
             )
@@ -23,8 +32,23 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
-class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+class ApiTokenSerializer(serializers.ModelSerializer):
+    valid_until = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "valid_until"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "expires_at"]
+        extra_kwargs = {"name": {"required": False, "allow_blank": True}}
+
+
+class TokenResponseSerializer(ApiTokenSerializer):
+    """A new token: ``token`` is its key, shown this once and never stored."""
+
+    token = serializers.CharField(read_only=True)
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ["token", *ApiTokenSerializer.Meta.fields]
 
 
 class TeamSerializer(serializers.ModelSerializer):

@@ -3,17 +3,18 @@ from __future__ import annotations
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .. import selectors, services
 from ..models import Task, User
+from .authentication import ApiTokenAuthentication
 from .bases import ScopedMixin, ScopedViewSet
 from .serializers import (
+    ApiTokenSerializer,
     MeSerializer,
     NotificationReadSerializer,
     NotificationSerializer,
@@ -26,20 +27,70 @@ from .serializers import (
 )
 
 
-class TokenObtainView(APIView):
-    """Exchange an e-mail and password for an API token (`Authorization: Token <key>`)."""
+def _new_token_answer(token, key: str, *, status_code: int) -> Response:
+    data = TokenResponseSerializer(token).data
+    data["token"] = key
+    return Response(data, status=status_code)
 
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
+
+class TokenObtainView(APIView):
+    """``POST``: exchange an e-mail and password for a new API token (``Authorization: Token
+    <key>``); the key is in the answer only. ``DELETE``: revoke the token the request is
+    authenticated with (signing out of the API)."""
+
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+    def _exchanging(self) -> bool:
+        # The exchange takes a password, not a session or a token; revoking takes the token.
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_authenticators(self):
+        return [] if self._exchanging() else [ApiTokenAuthentication()]
+
+    def get_permissions(self):
+        return [AllowAny()] if self._exchanging() else [IsAuthenticated()]
+
+    @extend_schema(
+        request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[{}]
+    )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        user = serializer.validated_data["user"]
+        token, key = services.api_token_create(
+            actor=user, user=user, name=serializer.validated_data.get("name", "")
+        )
+        # 200 as before tokens were created per request: existing clients check for it.
+        return _new_token_answer(token, key, status_code=status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        services.api_token_revoke(actor=request.user, token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenViewSet(
+    ScopedViewSet, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin
+):
+    """The signed-in person's API tokens: list them, make a named one (its key is in the
+    answer only), revoke one."""
+
+    serializer_class = ApiTokenSerializer
+    # Oneself: everyone manages their own tokens; the selector gives each only theirs.
+    permission_map = {"GET": None, "POST": None, "DELETE": None}
+    selector = staticmethod(selectors.api_tokens_of)
+    service_instance_name = "token"
+    delete_service = staticmethod(services.api_token_revoke)
+
+    @extend_schema(request=ApiTokenSerializer, responses={201: TokenResponseSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, key = services.api_token_create(
+            actor=request.user, user=request.user, name=serializer.validated_data.get("name", "")
+        )
+        return _new_token_answer(token, key, status_code=status.HTTP_201_CREATED)
 
 
 class MeView(ScopedMixin, APIView):

@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment (12-factor)."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -25,7 +26,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    # Last: it turns a login refused by the lockout into the lockout page or API error.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -90,7 +93,11 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "crm.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The lockout backend goes first: a locked-out request is refused before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -153,6 +160,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.purge_job_uploads",
         "schedule": crontab(hour=3, minute=30),
     },
+    "purge-sign-in-records": {
+        "task": "crm.tasks.purge_sign_in_records",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
@@ -161,10 +172,58 @@ IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
 IMPORT_CHECK_INLINE_MAX_ROWS = env.int("IMPORT_CHECK_INLINE_MAX_ROWS", default=500)
 WORKER_HEARTBEAT_MAX_AGE = 120  # seconds after which /healthz reports the worker as silent
 
+# --- signing in: client address, lockout, password reset, API tokens -----------------------
+
+# How many reverse proxies of our own stand in front of the application. 0: the client address
+# is the connection's (REMOTE_ADDR) and X-Forwarded-For is ignored, so a client cannot choose
+# the address it is counted under. N: the address the outermost of our N proxies saw, i.e. the
+# N-th entry from the right of X-Forwarded-For. The access log, the API throttles and the
+# login lockout all read it through crm.http.client_ip.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Lockout (django-axes, crm.lockout): after LOGIN_FAILURE_LIMIT wrong passwords for one account
+# from one address, that pair is refused for LOGIN_COOLOFF_MINUTES; after LOGIN_ADDRESS_FAILURE_LIMIT
+# from one address (whatever the accounts), the address is. One account tried from many
+# addresses is refused after LOGIN_ACCOUNT_FAILURE_LIMIT failures within the cool-off, except
+# from the addresses it signed in from before: limit × 60 / cool-off minutes is the most
+# failures an account can take in an hour (25 × 4 = 100), and its owner keeps signing in.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=25)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+# An address the account signed in from within these days is not refused by the account lock.
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=30)
+
+AXES_HANDLER = "crm.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "crm.http.client_ip"
+AXES_USERNAME_CALLABLE = "crm.lockout.username_of"
+AXES_LOCKOUT_CALLABLE = "crm.views.login_locked_out"
+# A request refused while locked is not a password guess: it neither counts nor extends the
+# lock, so an attacker who keeps knocking cannot keep an account locked for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success must not wipe the failures of the address: an attacker who owns one account would
+# clear their own counter by signing into it.
+AXES_RESET_ON_SUCCESS = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# Password reset mail: at most this many requests per address and per e-mail in an hour.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=10)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+
+# API tokens: refused after this many days unused, and this many days after they were made.
+API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=30)
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=365)
+# A token's last use is written at most this often (seconds), not on every request.
+API_TOKEN_TOUCH_SECONDS = 60
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request then gets 401 with WWW-Authenticate, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "crm.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -178,11 +237,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    # Throttles read the client address the way crm.http.client_ip does (TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Operational CRM API",
     "DESCRIPTION": "REST API of the operational CRM. Authenticate with a session or with "
-    "`Authorization: Token <key>` obtained from `POST /api/v1/auth/token/`.",
+    "`Authorization: Token <key>` obtained from `POST /api/v1/auth/token/` or created in the "
+    "profile; tokens expire when idle and at a fixed age, and can be revoked.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and Redoc are served from our own static files, never from a CDN.

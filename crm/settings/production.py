@@ -15,3 +15,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind the TLS proxy, set TRUSTED_PROXY_COUNT (base.py) to the number of proxies that append
+# to X-Forwarded-For, or every client is counted under the proxy's address by the login lockout
+# and the throttles. It is not defaulted here: a wrong guess would let clients forge addresses.

@@ -33,6 +33,7 @@ def one_of_each(admin_user, manager):
     WorkingHours.objects.create(user=manager, weekday=0)
     DemoDataset.objects.create(name="core")
     Job.objects.create(kind="crm.admin_test", created_by=manager, original_name="teams.csv")
+    services.api_token_create(actor=manager, user=manager, name="Telephony")
 
 
 @pytest.mark.django_db

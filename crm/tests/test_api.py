@@ -10,9 +10,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from crm.models import Notification, Role, Task
+from crm.models import ApiToken, Notification, Role, Task
 from crm.tests.factories import NotificationFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +41,12 @@ def test_token_is_issued_for_email_and_password(api_client, manager, password):
     )
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=manager).key}
+    body = response.json()
+    token = ApiToken.objects.get(user=manager)
+    assert body["id"] == token.pk
+    assert body["token"].startswith(token.prefix)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert api_client.get("/api/v1/me/").json()["email"] == manager.email
 
 
 def test_token_email_is_case_insensitive(api_client, manager, password):
@@ -51,16 +55,22 @@ def test_token_email_is_case_insensitive(api_client, manager, password):
     )
 
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=manager).key
+    assert ApiToken.objects.get(user=manager).prefix == response.json()["token"][:8]
 
 
-def test_same_token_is_returned_on_each_login(api_client, manager, password):
+def test_each_login_gives_a_new_token_and_both_work(api_client, client, manager, password):
     body = {"email": manager.email, "password": password}
 
     first = api_client.post(TOKEN_URL, body, format="json").json()["token"]
-    second = api_client.post(TOKEN_URL, body, format="json").json()["token"]
+    second = api_client.post(TOKEN_URL, {**body, "name": "CI"}, format="json").json()["token"]
 
-    assert first == second
+    assert first != second
+    assert list(ApiToken.objects.filter(user=manager).values_list("name", flat=True)) == [
+        "CI",
+        "API token",
+    ]
+    for key in (first, second):
+        assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
 
 def test_wrong_password_gives_no_token(api_client, manager):
@@ -73,7 +83,7 @@ def test_wrong_password_gives_no_token(api_client, manager):
     _assert_error_shape(body, 400)
     assert body["code"] == "invalid"
     assert body["fields"]["non_field_errors"] == ["Wrong e-mail or password."]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_inactive_user_gets_no_token(api_client, manager, password):

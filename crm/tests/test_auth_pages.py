@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.urls import reverse
 
@@ -107,35 +105,4 @@ def test_logout(client, manager):
     assert client.get("/").status_code == 302
 
 
-def test_password_reset_mails_a_link_that_works(client, manager, mailoutbox):
-    # given a manager who forgot their password
-    response = client.post("/accounts/password/reset/", {"email": "MANAGER@example.com"})
-    assert response.status_code == 302
-
-    # then one mail arrives with a reset link
-    assert len(mailoutbox) == 1
-    mail = mailoutbox[0]
-    assert mail.to == [manager.email]
-    match = re.search(r"https?://[^/\s]+(/accounts/password/reset/[^/\s]+/[^/\s]+/)", mail.body)
-    assert match, mail.body
-
-    # when they follow it and choose a new password
-    page = client.get(match.group(1), follow=True)
-    assert page.status_code == 200
-    set_password_url = page.redirect_chain[-1][0] if page.redirect_chain else match.group(1)
-    done = client.post(
-        set_password_url, {"new_password1": "Fresh-pass-2024!", "new_password2": "Fresh-pass-2024!"}
-    )
-    assert done.status_code == 302
-
-    # then the new password signs them in
-    manager.refresh_from_db()
-    assert manager.check_password("Fresh-pass-2024!")
-
-
-def test_password_reset_for_an_unknown_address_sends_nothing_but_looks_the_same(client, mailoutbox):
-    response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
-
-    assert response.status_code == 302
-    assert response["Location"] == reverse("password_reset_done")
-    assert mailoutbox == []
+# The password reset, sent by a worker, is tested in test_auth_reset.py.

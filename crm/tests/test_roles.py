@@ -36,7 +36,9 @@ def test_sync_restores_a_removed_permission_and_removes_an_extra_one():
     # given a group edited by hand
     managers = Group.objects.get(name=Role.MANAGER)
     managers.permissions.remove(Permission.objects.get(codename="add_task"))
-    managers.permissions.add(Permission.objects.get(codename="view_accesslog"))
+    managers.permissions.add(
+        Permission.objects.get(codename="view_accesslog", content_type__app_label="crm")
+    )
 
     # when the roles are synced (every migrate does it)
     roles_sync()
