@@ -3,7 +3,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessLog, DemoDataset, Job, Notification, Task, Team, User, WorkingHours
+from .models import (
+    AccessLog,
+    BulkReadDay,
+    DemoDataset,
+    Job,
+    Notification,
+    Task,
+    Team,
+    User,
+    WorkingHours,
+)
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -129,6 +139,21 @@ class AccessLogAdmin(ReadOnlyAdmin):
     search_fields = ["user__email", "object_repr", "object_id", "query"]
     list_select_related = ["user", "content_type"]
     date_hierarchy = "at"
+
+
+@admin.register(BulkReadDay)
+class BulkReadDayAdmin(ReadOnlyAdmin):
+    """The day's count of records each person read in bulk. Deleting a row gives the person
+    their whole daily cap again (the access log keeps what they read)."""
+
+    list_display = ["day", "user", "record_count"]
+    list_filter = ["day"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "day"
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
 
 @admin.register(Job)

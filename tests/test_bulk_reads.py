@@ -24,10 +24,7 @@ def _contacts(owner, n: int) -> None:
         [Contact(first_name=f"Client {i}", last_name="Bulk", owner=owner) for i in range(n)]
     )
     Phone.objects.bulk_create(
-        [
-            Phone(contact=c, number=f"+7916{i:07d}", is_primary=True)
-            for i, c in enumerate(people)
-        ]
+        [Phone(contact=c, number=f"+7916{i:07d}", is_primary=True) for i, c in enumerate(people)]
     )
 
 
