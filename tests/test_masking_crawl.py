@@ -14,6 +14,7 @@ typed into a note is masked by issue 8; structured fields and attributes must al
 
 from __future__ import annotations
 
+import json
 import re
 from email.utils import parseaddr
 from urllib.parse import parse_qs, urlsplit
@@ -40,6 +41,7 @@ from crm.navigation import navigation_for
 
 from .routes import routes
 
+IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")  # a consent's IP address reads as a number too
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 SAMPLE = 6  # ids per kind of record: a bounded crawl that still reaches every template
 
@@ -138,11 +140,26 @@ def _searches(user) -> tuple[list[str], list[str]]:
     return pages, api
 
 
-def _free_text() -> str:
-    """Interaction subjects and bodies: notes are masked by issue 8, left out here."""
-    return "\n".join(
-        f"{subject}\n{body}" for subject, body in Interaction.objects.values_list("subject", "body")
-    )
+# Free text people type — interaction subjects and bodies — is masked by issue 8; it is cut
+# out of what is checked here, and only it: every structured field and attribute is checked.
+NOTE_MARKUP = re.compile(
+    r'<span class="tl-subject">.*?</span>|<div class="tl-text">.*?</div>', re.DOTALL
+)
+NOTE_KEYS = {"subject", "body"}
+
+
+def _without_notes(text: str, *, is_json: bool) -> str:
+    if not is_json:
+        return NOTE_MARKUP.sub("", text)
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: ("" if k in NOTE_KEYS else strip(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return json.dumps(strip(json.loads(text)), ensure_ascii=False)
 
 
 def _company_registration_numbers() -> set[str]:
@@ -154,17 +171,17 @@ def _company_registration_numbers() -> set[str]:
     return numbers
 
 
-def _unmasked(text: str, *, allowed: set[str], notes: str) -> list[str]:
+def _unmasked(text: str, *, allowed: set[str]) -> list[str]:
     found = []
     for match in phonenumbers.PhoneNumberMatcher(text, "RU"):
         number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         digits = "".join(ch for ch in match.raw_string if ch.isdigit())
-        if number in allowed or digits in allowed or match.raw_string in notes:
+        if number in allowed or digits in allowed or IPV4.fullmatch(match.raw_string):
             continue
         found.append(match.raw_string)
     for match in EMAIL.finditer(text):
         address = match.group(0).lower().rstrip(".")
-        if address in allowed or address in notes:
+        if address in allowed:
             continue
         found.append(address)
     return found
@@ -196,7 +213,6 @@ def test_a_masked_role_never_receives_a_phone_or_an_email_in_clear(client, demo,
     allowed |= {p for p in User.objects.values_list("phone", flat=True) if p}
     allowed |= {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
     allowed |= _company_registration_numbers()
-    notes = _free_text()
 
     client.force_login(user)
     pages, api = _urls(user)
@@ -211,7 +227,9 @@ def test_a_masked_role_never_receives_a_phone_or_an_email_in_clear(client, demo,
         opened += 1
         leaks += [
             f"{url}: {leak}"
-            for leak in _unmasked(_body(response), allowed=allowed | _typed(url), notes=notes)
+            for leak in _unmasked(
+                _without_notes(_body(response), is_json=False), allowed=allowed | _typed(url)
+            )
         ]
     for url in [*api, *more_api]:
         response = client.get(url, HTTP_ACCEPT="application/json")
@@ -221,7 +239,9 @@ def test_a_masked_role_never_receives_a_phone_or_an_email_in_clear(client, demo,
         opened += 1
         leaks += [
             f"{url}: {leak}"
-            for leak in _unmasked(_body(response), allowed=allowed | _typed(url), notes=notes)
+            for leak in _unmasked(
+                _without_notes(_body(response), is_json=True), allowed=allowed | _typed(url)
+            )
         ]
     assert opened > 60, "the crawl reached too few pages to mean anything"
     assert not leaks, "\n".join(leaks[:40])
