@@ -2,7 +2,8 @@
 
 An export is a copy of the client base leaving the building: it needs its own permission, holds
 at most as many contacts as the role may take (a larger one is refused, never cut short), shows
-masked fields masked, and every export is written to the access log with its size.
+masked fields masked, and every export is written to the access log with its size and counted
+with the day's other bulk reads against the role's daily cap (``BulkReadRefused`` past it).
 
 The columns carry the same labels the import recognises, so an exported file imports back.
 """
@@ -25,12 +26,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from crm.models import AccessLog, User
-from crm.services import access_record
 
 from .imports.targets import STATIC_TARGETS
+from .masking import email_for, phone_for
 from .models import Contact, CustomField, Email, Phone
 from .selectors import contacts_visible_to, export_cap_for, masked_fields_for
-from .validators import mask_email, mask_phone
+from .services.access import bulk_read
 from .vcard import Card, card_serialize
 
 FORMATS = {
@@ -94,13 +95,12 @@ def _contacts(queryset: QuerySet[Contact]) -> Iterator[Contact]:
 
 
 def _phones(contact: Contact, masked: set[str]) -> list[tuple[str, str]]:
-    show = mask_phone if "phone" in masked else str
-    return [(show(p.number), p.kind) for p in contact.phones.all()]
+    # As stored (E.164), so that the file imports back; masked for the roles that get masks.
+    return [(phone_for(p.number, masked, as_stored=True), p.kind) for p in contact.phones.all()]
 
 
 def _emails(contact: Contact, masked: set[str]) -> list[tuple[str, str]]:
-    show = mask_email if "email" in masked else str
-    return [(show(e.address), e.kind) for e in contact.emails.all()]
+    return [(email_for(e.address, masked), e.kind) for e in contact.emails.all()]
 
 
 def _custom_text(field: CustomField, value) -> str:
@@ -286,8 +286,8 @@ def contacts_export(
 ) -> ExportFile:
     """An export of ``queryset`` (narrowed further to what ``user`` may see) as a stream.
 
-    Raises PermissionDenied without the export permission and ExportTooLarge over the role's
-    cap; both before a single row is read.
+    Raises PermissionDenied without the export permission, ExportTooLarge over the role's
+    cap and BulkReadRefused past the day's cap; all before a single row is read.
     """
     if file_format not in FORMATS:
         raise ValidationError(
@@ -302,11 +302,11 @@ def contacts_export(
     count = queryset.count()
     if count > cap:
         raise ExportTooLarge(count, cap)
-    access_record(
+    bulk_read(
         user=user,
         action=AccessLog.Action.EXPORT,
         model=Contact,
-        record_count=count,
+        count=count,
         query=f"format={file_format}&{query}" if query else f"format={file_format}",
         ip_address=ip_address,
     )

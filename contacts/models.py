@@ -214,6 +214,8 @@ class Contact(Party):
             ("list_contact", _("Can list and search the client base")),
             ("merge_contact", _("Can merge contacts")),
             ("import_contact", _("Can import contacts")),
+            # For integrations: reads in bulk past the role's daily cap (still logged).
+            ("bulk_read_unlimited", _("Can read the client base in bulk without a daily cap")),
         ]
         indexes = [
             # Typo-tolerant name search (pg_trgm) over "last first middle".

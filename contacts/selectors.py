@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection, transaction
@@ -25,6 +26,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Lower, Reverse, U
 from crm.models import Role, Task, Team, User
 from crm.search import search_text
 
+from . import masking
 from .models import (
     Company,
     Consent,
@@ -100,6 +102,31 @@ def export_cap_for(user: User) -> int:
     if user.is_superuser:
         caps.append(settings.CONTACT_EXPORT_CAPS.get(Role.ADMIN, 0))
     return max(caps, default=0)
+
+
+def bulk_read_cap_for(user: User) -> int | None:
+    """How many records ``user`` may read in bulk per day — list and search pages, API pages
+    and exports together — by role (``CONTACT_EXPORT_CAPS``); ``None`` with the audited
+    permission to read without a cap (``contacts.bulk_read_unlimited``, given to integrations,
+    no role has it by default). Unlike ``export_cap_for`` it does not need the export
+    permission: a supervisor pages through the base without exporting it."""
+    if _granted_unlimited_bulk_reads(user):
+        return None
+    caps = [settings.CONTACT_EXPORT_CAPS.get(r, 0) for r in user.roles]
+    if user.is_superuser:
+        caps.append(settings.CONTACT_EXPORT_CAPS.get(Role.ADMIN, 0))
+    return max(caps, default=0)
+
+
+def _granted_unlimited_bulk_reads(user: User) -> bool:
+    if not user.is_superuser:
+        return user.has_perm("contacts.bulk_read_unlimited")
+    # A superuser "has" every permission; this one must be given by name, to them or a group.
+    return Permission.objects.filter(
+        Q(user=user) | Q(group__user=user),
+        content_type__app_label="contacts",
+        codename="bulk_read_unlimited",
+    ).exists()
 
 
 def contact_list(user: User) -> QuerySet[Contact]:
@@ -362,7 +389,11 @@ def contacts_split_by_visibility(
 
 
 def duplicate_groups(user: User, *, limit: int = 100) -> list[dict]:
-    """Contacts that share a phone or an e-mail: candidates for merging."""
+    """Contacts that share a phone or an e-mail: candidates for merging.
+
+    Each group's ``key`` is opaque (``masking.opaque_key``) and ``shown`` is the shared value
+    as ``user`` may see it: the raw value never reaches the page of a role that sees masks,
+    not even in an attribute."""
     visible = contacts_visible_to(user).values("pk")
     phones = (
         Phone.objects.filter(contact__in=visible)
@@ -394,10 +425,13 @@ def duplicate_groups(user: User, *, limit: int = 100) -> list[dict]:
         "contact"
     ):
         members.setdefault(("email", e.address), []).append(e.contact)
+    masks = masked_fields_for(user)
     for g in groups:
         g["contacts"] = sorted(
             {c.pk: c for c in members.get((g["kind"], g["key"]), [])}.values(), key=lambda c: c.pk
         )
+        g["shown"] = masking.point_for(g["kind"], g["key"], masks)
+        g["key"] = masking.opaque_key(g["kind"], g["key"])
     return groups
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.http import client_ip
 from crm.keyset import keyset_page
+from crm.services import BulkReadRefused
 
 from . import hooks, selectors, services
 from .forms import (
@@ -43,6 +44,7 @@ from .models import (
     Interaction,
     Tag,
 )
+from .services.access import bulk_read
 
 PAGE_SIZE = 50
 TIMELINE_PAGE = 30
@@ -118,23 +120,29 @@ def _list_rows(
 ) -> tuple[list, str | None, str]:
     """One page of a list of people or companies, and the search typed: the best matches of
     the search box narrowed by the filters, or a keyset page in the chosen order. Either way
-    the look at the base is recorded (a search by ``find``, a plain page as listed)."""
+    the look at the base is counted and recorded (a search by ``find``, a plain page as
+    listed); past the person's daily cap the page says so and shows no rows."""
     if condition is None:
         return [], None, ""
     data = form.cleaned_data
     query = data["q"].strip()
     qs = listing.filter(condition)
     ip_address = client_ip(request)
-    if query:
-        rows = find(
-            user=request.user, query=query, within=qs, limit=PAGE_SIZE, ip_address=ip_address
+    try:
+        if query:
+            rows = find(
+                user=request.user, query=query, within=qs, limit=PAGE_SIZE, ip_address=ip_address
+            )
+            return rows, None, query
+        order = sorts[data["sort"] or "new"][1]
+        rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
+        services.client_base_listed(
+            user=request.user, model=listing.model, count=len(rows), ip_address=ip_address
         )
-        return rows, None, query
-    order = sorts[data["sort"] or "new"][1]
-    rows, next_cursor = keyset_page(qs, order, request.GET.get("after"), PAGE_SIZE)
-    services.client_base_listed(
-        user=request.user, model=listing.model, count=len(rows), ip_address=ip_address
-    )
+    except BulkReadRefused as exc:
+        messages.error(request, str(exc))
+        request.bulk_read_refused = True
+        return [], None, query
     return rows, next_cursor, ""
 
 
@@ -147,7 +155,10 @@ def _list_page(request, template: str, form, condition, context: dict) -> HttpRe
         "next_url": _page_url(request, after=next_cursor) if next_cursor else "",
         "first_url": _page_url(request, after=None) if request.GET.get("after") else "",
     }
-    return render(request, template, context, status=200 if condition is not None else 400)
+    status = 200 if condition is not None else 400
+    if getattr(request, "bulk_read_refused", False):
+        status = 429
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -664,10 +675,24 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "contacts.list_contact")
     groups = selectors.duplicate_groups(user)
+    status = 200
+    try:
+        # Contacts listed with their shared phone or e-mail: a bulk read like a list page.
+        bulk_read(
+            user=user,
+            model=Contact,
+            count=sum(len(g["contacts"]) for g in groups),
+            query="duplicates",
+            ip_address=client_ip(request),
+        )
+    except BulkReadRefused as exc:
+        messages.error(request, str(exc))
+        groups, status = [], 429
     return render(
         request,
         "contacts/duplicates.html",
         {"groups": groups, "masks": selectors.masked_fields_for(user), "tab": "duplicates"},
+        status=status,
     )
 
 

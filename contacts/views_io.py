@@ -20,6 +20,7 @@ from crm.jobs.pages import job_for, job_state_context
 from crm.jobs.selectors import jobs_visible_to
 from crm.jobs.services import job_check
 from crm.models import Job
+from crm.services import BulkReadRefused
 
 from . import exports, selectors
 from .forms import SORTS_CONTACT
@@ -197,6 +198,8 @@ def export(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as exc:
         return _export_refused(request, " ".join(exc.messages))
+    except BulkReadRefused as exc:
+        return _export_refused(request, str(exc), status=429)
     response = StreamingHttpResponse(out.chunks, content_type=out.content_type)
     response["Content-Disposition"] = content_disposition_header(True, out.filename)
     response["X-Export-Count"] = str(out.count)

@@ -7,6 +7,7 @@ from . import services
 from .models import (
     AccessLog,
     ApiToken,
+    BulkReadDay,
     DemoDataset,
     Job,
     Notification,
@@ -159,6 +160,21 @@ class AccessLogAdmin(ReadOnlyAdmin):
     search_fields = ["user__email", "object_repr", "object_id", "query"]
     list_select_related = ["user", "content_type"]
     date_hierarchy = "at"
+
+
+@admin.register(BulkReadDay)
+class BulkReadDayAdmin(ReadOnlyAdmin):
+    """The day's count of records each person read in bulk. Deleting a row gives the person
+    their whole daily cap again (the access log keeps what they read)."""
+
+    list_display = ["day", "user", "record_count"]
+    list_filter = ["day"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "day"
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
 
 @admin.register(Job)

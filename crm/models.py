@@ -508,3 +508,27 @@ class ApiToken(models.Model):
     def is_usable(self, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and now < self.valid_until
+
+
+class BulkReadDay(models.Model):
+    """How many records one person read in bulk on one day — list and search pages, API pages,
+    exports — counted against their role's daily cap. One row per person and day, raised with
+    a single conditional upsert (``crm.services.bulk_read_allow``), so two pages read at once
+    cannot both slip under the cap. The access log keeps the detail; this is the running sum
+    the cap is checked against without summing the log on every page."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    record_count = models.PositiveIntegerField(_("records"), default=0)
+
+    class Meta:
+        verbose_name = _("records read in bulk per day")
+        verbose_name_plural = _("records read in bulk per day")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="crm_bulkreadday_user_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.day}: {self.record_count}"

@@ -15,7 +15,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from .celery import enqueue_on_commit
 from .http import rate_limited
-from .models import AccessLog, ApiToken, Notification, Role, Task, User
+from .models import AccessLog, ApiToken, BulkReadDay, Notification, Role, Task, User
 from .permissions import require_permission
 from .selectors import tasks_visible_to, users_assignable_by
 
@@ -322,21 +323,30 @@ def access_record(
         query=query.replace("\x00", "")[:500],  # as typed, less what PostgreSQL cannot store
         ip_address=ip_address,
     )
-    if action == AccessLog.Action.VIEW:
+    # Records read in bulk (a list or search page, an API page, an export) count towards the
+    # alert like cards opened one by one: copying the base a page at a time is still copying.
+    if action == AccessLog.Action.VIEW or record_count > 0:
         _access_alert_if_mass_viewing(user=user, now=entry.at)
     return entry
 
 
 def _access_alert_if_mass_viewing(*, user: User, now: dt.datetime) -> None:
     threshold = settings.ACCESS_ALERT_THRESHOLD_PER_HOUR
-    distinct_viewed = (
-        AccessLog.objects.filter(
-            user=user, action=AccessLog.Action.VIEW, at__gt=now - dt.timedelta(hours=1)
-        )
-        .values("content_type_id", "object_id")
-        .distinct()
-        .count()
+    # One indexed query over (user, action, at): distinct cards opened plus records read in bulk.
+    totals = AccessLog.objects.filter(user=user, at__gt=now - dt.timedelta(hours=1)).aggregate(
+        viewed=models.Count(
+            Concat(
+                "content_type_id",
+                models.Value(":"),
+                "object_id",
+                output_field=models.CharField(),
+            ),
+            distinct=True,
+            filter=models.Q(action=AccessLog.Action.VIEW),
+        ),
+        bulk=models.Sum("record_count", filter=~models.Q(action=AccessLog.Action.VIEW)),
     )
+    distinct_viewed = totals["viewed"] + (totals["bulk"] or 0)
     if distinct_viewed <= threshold:
         return
     admins = (
@@ -515,3 +525,79 @@ def sign_in_records_purge(*, now: dt.datetime | None = None) -> int:
         attempt_time__lt=now - dt.timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES)
     ).delete()
     return logins + failures
+
+
+# --- bulk reads ----------------------------------------------------------------------------
+
+
+class BulkReadRefused(PermissionDenied):
+    """The person's records read in bulk today would pass their role's daily cap. A
+    ``PermissionDenied``, so every door refuses it alike (the API answers 403 with the
+    message); pages catch it to say why and show no rows."""
+
+    def __init__(self, *, cap: int, read: int, count: int) -> None:
+        self.cap, self.read, self.count = cap, read, count
+        super().__init__(
+            _(
+                "Your daily limit of %(cap)s records read in bulk is reached (%(read)s read "
+                "today; this would show %(count)s more). Narrow the search, or ask an "
+                "administrator for the permission to read more."
+            )
+            % {"cap": cap, "read": read, "count": count}
+        )
+
+
+# The check and the raise are one statement: a page read at the same moment waits for the
+# row's lock and then sees the new sum (BulkReadDay's table; the row exists once per day).
+_BULK_READ_UPSERT = """
+    INSERT INTO crm_bulkreadday AS day_row (user_id, day, record_count)
+    VALUES (%(user)s, %(day)s, %(count)s)
+    ON CONFLICT (user_id, day) DO UPDATE
+        SET record_count = day_row.record_count + EXCLUDED.record_count
+        WHERE %(cap)s::bigint IS NULL OR day_row.record_count + EXCLUDED.record_count <= %(cap)s
+    RETURNING record_count
+"""
+
+
+def bulk_read_allow(
+    *,
+    user: User,
+    model: type[models.Model],
+    count: int,
+    cap: int | None,
+    action: str = AccessLog.Action.SEARCH,
+    query: str = "",
+    ip_address: str | None = None,
+) -> AccessLog:
+    """Count ``count`` records of ``model`` about to be shown in bulk against ``user``'s
+    daily ``cap`` (``None``: no cap, for the audited unlimited permission), then write the
+    access-log line. Raises ``BulkReadRefused``, counting and recording nothing, when the
+    day's total would pass the cap: the door then shows nothing.
+
+    Reading the base in bulk is an export whatever the door, so list and search pages, API
+    pages and files all come here. The day's sum is one row raised by a conditional upsert in
+    the same statement that checks it, so two pages read at the same moment cannot both pass
+    under the cap."""
+    if cap is not None and count > cap:
+        raise BulkReadRefused(cap=cap, read=_bulk_read_today(user), count=count)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BULK_READ_UPSERT,
+            {"user": user.pk, "day": timezone.localdate(), "count": count, "cap": cap},
+        )
+        allowed = cursor.fetchone()
+    if allowed is None:
+        raise BulkReadRefused(cap=cap or 0, read=_bulk_read_today(user), count=count)
+    return access_record(
+        user=user,
+        action=action,
+        model=model,
+        record_count=count,
+        query=query,
+        ip_address=ip_address,
+    )
+
+
+def _bulk_read_today(user: User) -> int:
+    row = BulkReadDay.objects.filter(user=user, day=timezone.localdate()).first()
+    return row.record_count if row is not None else 0

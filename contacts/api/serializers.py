@@ -14,7 +14,7 @@ from crm.api.fields import ScopedPrimaryKeyField
 from crm.models import User
 from crm.selectors import users_assignable_by
 
-from .. import selectors, services
+from .. import masking, selectors, services
 from ..models import (
     Company,
     Consent,
@@ -25,11 +25,7 @@ from ..models import (
     Phone,
     Purchase,
 )
-from ..validators import mask_email, mask_phone, normalize_email, normalize_phone
-
-
-def _masked(context: dict, what: str) -> bool:
-    return what in context.get("masked", ())
+from ..validators import normalize_email, normalize_phone
 
 
 def _user(context: dict) -> User:
@@ -77,16 +73,16 @@ class _MasksPhone:
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if _masked(self.context, "phone"):
-            data["number"] = mask_phone(data["number"])
+        data["number"] = masking.phone_for(
+            data["number"], self.context.get("masked"), as_stored=True
+        )
         return data
 
 
 class _MasksEmail:
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if _masked(self.context, "email"):
-            data["address"] = mask_email(data["address"])
+        data["address"] = masking.email_for(data["address"], self.context.get("masked"))
         return data
 
 

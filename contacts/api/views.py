@@ -274,6 +274,8 @@ class _PointViewSet(
     ordering = "-id"
     delete_service = staticmethod(services.contact_point_remove)
     service_instance_name = "point"
+    # Paging through phones or e-mails is reading contact details in bulk: counted and capped.
+    list_service = staticmethod(services.client_base_listed)
 
     def _save(self, point, make_primary: bool):
         return self.save_service(

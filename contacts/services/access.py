@@ -3,6 +3,10 @@
 The list page and the API, the global search box and the API's ``?search=`` call these, so a
 search or a list page is recorded once, the same way: who, what was searched for, how many
 clients it showed, from where. (Card views are ``contact_viewed`` and ``company_viewed``.)
+
+Reading the base in bulk is an export whatever the door: every search, list page and
+file is counted against the person's daily cap (``selectors.bulk_read_cap_for``) before it is
+shown, through ``crm.services.bulk_read_allow``, which raises ``BulkReadRefused`` past it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from django.db.models import Model, QuerySet
 
 from crm.models import AccessLog, User
-from crm.services import access_record
+from crm.services import bulk_read_allow
 
 from .. import selectors
 from ..models import Company, Contact
@@ -19,16 +23,32 @@ from ..models import Company, Contact
 def _searched(
     *, user: User, model: type[Model], query: str, rows: list, ip_address: str | None
 ) -> list:
-    """Record one search of ``model`` that showed ``rows``, and hand the rows back."""
-    access_record(
+    """Count and record one search of ``model`` that is to show ``rows``, and hand the rows
+    back (``BulkReadRefused`` past the daily cap)."""
+    bulk_read(user=user, model=model, count=len(rows), query=query, ip_address=ip_address)
+    return rows
+
+
+def bulk_read(
+    *,
+    user: User,
+    model: type[Model],
+    count: int,
+    action: str = AccessLog.Action.SEARCH,
+    query: str = "",
+    ip_address: str | None = None,
+) -> None:
+    """``count`` records of the client base are about to be shown or written at once: count
+    them against ``user``'s daily cap and record them, or raise ``BulkReadRefused``."""
+    bulk_read_allow(
         user=user,
-        action=AccessLog.Action.SEARCH,
         model=model,
-        record_count=len(rows),
+        count=count,
+        cap=selectors.bulk_read_cap_for(user),
+        action=action,
         query=query,
         ip_address=ip_address,
     )
-    return rows
 
 
 def contacts_find(
@@ -71,12 +91,6 @@ def contacts_lookup(
 def client_base_listed(
     *, user: User, model: type[Model], count: int, ip_address: str | None = None
 ) -> None:
-    """One page of the contacts or companies list was shown: reading the base in bulk is
-    recorded like a search with nothing typed (the count is what the page held)."""
-    access_record(
-        user=user,
-        action=AccessLog.Action.SEARCH,
-        model=model,
-        record_count=count,
-        ip_address=ip_address,
-    )
+    """One page of a list of the client base is to be shown: counted against the daily cap
+    and recorded like a search with nothing typed (the count is what the page holds)."""
+    bulk_read(user=user, model=model, count=count, ip_address=ip_address)

@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .. import masking
 from ..events import event_text
-from ..validators import format_phone, mask_email, mask_phone
 
 register = template.Library()
 
@@ -21,17 +21,14 @@ CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "
 
 @register.filter
 def phone_for(number: str, masks) -> str:
-    """The phone as the viewer may see it: readable, or masked for roles that get masks."""
-    if not number:
-        return ""
-    return mask_phone(number) if masks and "phone" in masks else format_phone(number)
+    """The phone as the viewer may see it (``contacts.masking``)."""
+    return masking.phone_for(number, masks)
 
 
 @register.filter
 def email_for(address: str, masks) -> str:
-    if not address:
-        return ""
-    return mask_email(address) if masks and "email" in masks else address
+    """The e-mail as the viewer may see it (``contacts.masking``)."""
+    return masking.email_for(address, masks)
 
 
 @register.filter

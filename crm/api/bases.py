@@ -21,8 +21,9 @@ when it has one, else its validated data. Put ``ScopedViewSet`` first among the 
 DRF's mixins, so that its ``perform_*`` are the ones that run.
 
 ``SearchListMixin`` adds ``?search=``: one page of ranked matches from the viewset's
-``search_service``, which also writes the access log, and ``list_service``, which records a
-plain list page the same way the staff UI's list does.
+``search_service``, which also counts and records it. ``list_service`` counts and records
+every page of a plain list the same way the staff UI's list does (reading in bulk is an export
+whatever the door: past the daily cap the service raises and the page is refused).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class ScopedViewSet(ScopedMixin, viewsets.GenericViewSet):
     # The keyword the update and delete services take the record by; the model's name
     # ("task", "company") when not set.
     service_instance_name: str | None = None
+    # Set on lists of personal data: ``list_service(user=, model=, count=, ip_address=)`` counts
+    # and records every page before it is shown, and raises past the user's daily cap.
+    list_service: Callable[..., None] | None = None
 
     @property
     def model(self) -> type[Model]:
@@ -76,6 +80,20 @@ class ScopedViewSet(ScopedMixin, viewsets.GenericViewSet):
 
     def _instance_keyword(self) -> str:
         return self.service_instance_name or self.model._meta.model_name
+
+    def paginate_queryset(self, queryset):
+        """The page, counted and recorded by ``list_service`` before anything of it is shown:
+        reading personal data in bulk is an export whatever the door, so a page past the
+        person's daily cap is refused (the service raises) rather than answered."""
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.list_service is not None:
+            self.list_service(
+                user=self.request.user,
+                model=self.model,
+                count=len(page),
+                ip_address=client_ip(self.request),
+            )
+        return page
 
     def get_queryset(self) -> QuerySet:
         if self.schema_guard():
@@ -114,9 +132,9 @@ class ScopedViewSet(ScopedMixin, viewsets.GenericViewSet):
 class SearchListMixin:
     """``?search=`` answers one page of the best matches, ranked, narrowed by the filters.
 
-    ``search_service(user=, query=, within=, limit=, ranked=, ip_address=) -> list`` finds and
-    records the search; ``list_service(user=, model=, count=, ip_address=)``, when set, records
-    every plain list page. Without ``list_permission``, a user gets ``search_limit`` matches
+    ``search_service(user=, query=, within=, limit=, ranked=, ip_address=) -> list`` finds,
+    counts and records the search; the viewset's ``list_service``, when set, counts and
+    records every plain list page. Without ``list_permission``, a user gets ``search_limit`` matches
     (enough to find one client, too few to page through everyone); with it, ``page_size`` up
     to ``search_limit_max``.
     """
@@ -125,7 +143,6 @@ class SearchListMixin:
     search_limit = 20
     search_limit_max = 100
     search_service: Callable[..., list]
-    list_service: Callable[..., None] | None = None
 
     def _search_limit(self, request: Request) -> int:
         permission = getattr(self, "list_permission", None)
@@ -140,16 +157,7 @@ class SearchListMixin:
     def list(self, request: Request, *args, **kwargs) -> Response:
         query = request.query_params.get(self.search_param, "").strip()
         if not query:
-            response = super().list(request, *args, **kwargs)
-            if self.list_service is not None:
-                page = response.data
-                self.list_service(
-                    user=request.user,
-                    model=self.model,
-                    count=len(page["results"] if isinstance(page, dict) else page),
-                    ip_address=client_ip(request),
-                )
-            return response
+            return super().list(request, *args, **kwargs)  # the page is counted as it is taken
         rows = self.search_service(
             user=request.user,
             query=query,

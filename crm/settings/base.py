@@ -279,10 +279,15 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Contact details shown masked to a role (+7 916 ***-**-67); a user who also has an unmasked
 # role sees them in clear.
 CONTACT_FIELD_MASKS = {"marketer": ["phone", "email"]}
-# How many contacts one export may hold, per role (roles without the export permission: none).
+# How many records of the client base a person may read in bulk per day, per role — list and
+# search pages, API pages and exports together — and how many one export may hold (roles
+# without the export permission do not export; their number caps what they page through).
+# More is the "contacts.bulk_read_unlimited" permission, given by name (no role has it).
 CONTACT_EXPORT_CAPS = {
     "admin": 1_000_000,
     "head_of_sales": 50_000,
     "marketer": 100_000,
     "sales_manager": 1_000,
+    "supervisor": 10_000,
+    "operator": 2_000,
 }

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm import services
-from crm.models import AccessLog, DemoDataset, Job, WorkingHours
+from crm.models import AccessLog, DemoDataset, Job, Task, WorkingHours
 from crm.tests.factories import NotificationFactory, TaskFactory
 
 CRM_MODELS = sorted(apps.get_app_config("crm").get_models(), key=lambda m: m.__name__)
@@ -34,6 +34,7 @@ def one_of_each(admin_user, manager):
     DemoDataset.objects.create(name="core")
     Job.objects.create(kind="crm.admin_test", created_by=manager, original_name="teams.csv")
     services.api_token_create(actor=manager, user=manager, name="Telephony")
+    services.bulk_read_allow(user=manager, model=Task, count=3, cap=10)
 
 
 @pytest.mark.django_db

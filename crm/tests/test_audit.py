@@ -151,12 +151,16 @@ def test_views_older_than_an_hour_do_not_count(settings, admins, manager):
     assert not Notification.objects.filter(kind="security-alert").exists()
 
 
-def test_exports_do_not_raise_the_viewing_alert(settings, admins, manager):
+def test_records_read_in_bulk_count_towards_the_viewing_alert(settings, admins, manager):
+    # Copying the base a page or a file at a time is still copying it (issue 7): exported
+    # records count like cards opened one by one, a record with no rows not at all.
     settings.ACCESS_ALERT_THRESHOLD_PER_HOUR = 3
-    for task in TaskFactory.create_batch(5, assignee=manager):
-        services.access_record(user=manager, action=AccessLog.Action.EXPORT, obj=task)
-
+    services.access_record(user=manager, action=AccessLog.Action.SEARCH, record_count=0)
+    services.access_record(user=manager, action=AccessLog.Action.EXPORT, record_count=3)
     assert not Notification.objects.filter(kind="security-alert").exists()
+
+    services.access_record(user=manager, action=AccessLog.Action.SEARCH, record_count=1)
+    assert Notification.objects.filter(kind="security-alert").count() == len(admins)
 
 
 def test_deactivated_admins_are_not_alerted(settings, admins, manager):
