@@ -173,6 +173,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    # JSON only, through the parser that bounds nesting and refuses what PostgreSQL cannot
+    # store (crm/api/parsers.py); a form-encoded body answers 415.
+    "DEFAULT_PARSER_CLASSES": ["crm.api.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
