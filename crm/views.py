@@ -16,13 +16,13 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .forms import AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
+from .http import safe_next
 from .models import Role, Task
 from .navigation import NAVIGATION
 from .search import search_all
@@ -154,7 +154,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse("; ".join(exc.messages), status=400)
     if request.htmx:
         return render(request, "crm/tasks/_row.html", {"task": task, "just_changed": True})
-    return redirect(request.POST.get("next") or "task-list")
+    return redirect(safe_next(request, "task-list"))
 
 
 # --- notifications -------------------------------------------------------------------------
@@ -190,10 +190,7 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     services.notifications_mark_read(user=request.user, ids=parsed)
     if request.htmx:
         return notification_bell(request)
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("notification-list")
+    return redirect(safe_next(request, "notification-list"))
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -230,7 +227,7 @@ def availability_set(request: HttpRequest) -> HttpResponse:
     request.user.save(update_fields=["availability"])
     if request.htmx:
         return render(request, "crm/_availability.html", {"availability_form": form})
-    return redirect(request.POST.get("next") or "home")
+    return redirect(safe_next(request, "home"))
 
 
 @require_POST
@@ -239,9 +236,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     if code not in dict(settings.LANGUAGES):
         return HttpResponse(_("Unknown language."), status=400)
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
+    target = safe_next(request, "/", use_referer=True)
     if request.user.is_authenticated and request.user.language != code:
         request.user.language = code
         request.user.save(update_fields=["language"])

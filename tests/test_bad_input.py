@@ -105,8 +105,8 @@ def test_a_nul_character_in_json_answers_400_naming_the_field(api_client_for, ma
     # given JSON that PostgreSQL's jsonb and text cannot hold
     contact_body = '{"last_name": "Petrov", "custom": {"note": "a\\u0000b"}}'
     interaction_body = (
-        '{"contact": %d, "kind": "note", "subject": "x", "data": {"k": ["ok", "\\u0000"]}}'
-        % contact.pk
+        '{"contact": ' + str(contact.pk) + ', "kind": "note", "subject": "x", '
+        '"data": {"k": ["ok", "\\u0000"]}}'
     )
     key_body = '{"last_name": "Petrov", "custom": {"n\\u0000te": "b"}}'
 
@@ -114,7 +114,9 @@ def test_a_nul_character_in_json_answers_400_naming_the_field(api_client_for, ma
     response = client.post(CONTACTS_URL, contact_body, content_type="application/json")
     body = _assert_400_with_fields(response, "custom.note")
     assert body["fields"]["custom.note"] == ["Null characters are not allowed."]
-    response = client.post("/api/v1/interactions/", interaction_body, content_type="application/json")
+    response = client.post(
+        "/api/v1/interactions/", interaction_body, content_type="application/json"
+    )
     _assert_400_with_fields(response, "data.k.1")
     response = client.post(CONTACTS_URL, key_body, content_type="application/json")
     _assert_400_with_fields(response, "custom")
@@ -148,7 +150,9 @@ def test_deeply_nested_json_in_a_field_answers_400(api_client_for, manager):
 def test_the_api_reads_json_only(api_client_for, manager):
     # A form-encoded body would reach the JSON fields as text parsed without these guards.
     response = api_client_for(manager, token=True).post(
-        CONTACTS_URL, "last_name=Petrov&custom=%7B%7D", content_type="application/x-www-form-urlencoded"
+        CONTACTS_URL,
+        "last_name=Petrov&custom=%7B%7D",
+        content_type="application/x-www-form-urlencoded",
     )
 
     assert response.status_code == 415

@@ -113,4 +113,3 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(_("JSON parse error: %(error)s") % {"error": exc}) from None
         _check(data)
         return data
-
