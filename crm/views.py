@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -18,11 +20,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .forms import AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
-from .http import safe_next
+from .http import client_ip, safe_next
 from .models import Role, Task
 from .navigation import NAVIGATION
 from .search import search_all
@@ -318,6 +321,80 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "degraded", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+# --- Content-Security-Policy reports --------------------------------------------------------
+
+csp_logger = logging.getLogger("crm.csp")
+CSP_REPORT_MAX_BYTES = 16 * 1024
+# What is kept of a report: the classic report-uri names and the Reporting API's.
+CSP_REPORT_FIELDS = {
+    "document-uri": "document",
+    "documentURL": "document",
+    "violated-directive": "directive",
+    "effective-directive": "directive",
+    "effectiveDirective": "directive",
+    "blocked-uri": "blocked",
+    "blockedURL": "blocked",
+    "source-file": "source",
+    "sourceFile": "source",
+    "line-number": "line",
+    "lineNumber": "line",
+    "script-sample": "sample",
+    "sample": "sample",
+}
+
+
+def _csp_violations(payload) -> list[dict[str, str]]:
+    """The violations in a report body, either format, with short string values only."""
+    if isinstance(payload, dict) and isinstance(payload.get("csp-report"), dict):
+        bodies = [payload["csp-report"]]
+    elif isinstance(payload, list):  # application/reports+json: [{"type": …, "body": {…}}]
+        bodies = [r.get("body") for r in payload[:10] if isinstance(r, dict)]
+    else:
+        bodies = []
+    return [
+        {
+            name: str(body[key])[:300]
+            for key, name in CSP_REPORT_FIELDS.items()
+            if isinstance(body.get(key), str | int)
+        }
+        for body in bodies
+        if isinstance(body, dict)
+    ]
+
+
+@csrf_exempt  # browsers post reports without a token, signed in or not
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Log what the Content-Security-Policy blocked, as browsers report it.
+
+    Anyone can post here, so the view trusts nothing: the body is bounded, garbage answers
+    400, and past ``CSP_REPORTS_PER_MINUTE`` per address reports are dropped unlogged.
+    """
+    ip = client_ip(request) or "unknown"
+    key = f"csp-report:{ip}:{int(timezone.now().timestamp()) // 60}"
+    cache.add(key, 0, timeout=120)
+    if cache.incr(key) > settings.CSP_REPORTS_PER_MINUTE:
+        return HttpResponse(status=429)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    raw = request.read(CSP_REPORT_MAX_BYTES + 1)
+    if len(raw) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        violations = _csp_violations(json.loads(raw))
+    except (ValueError, RecursionError):
+        violations = []
+    if not violations:
+        return HttpResponse(status=400)
+    for violation in violations:
+        csp_logger.warning("CSP violation from %s: %s", ip, json.dumps(violation, sort_keys=True))
+    return HttpResponse(status=204)
 
 
 def error_403(request, exception=None):

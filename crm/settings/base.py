@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "csp",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "crm.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
 ]
@@ -189,6 +191,8 @@ SPECTACULAR_SETTINGS = {
     "`Authorization: Token <key>` obtained from `POST /api/v1/auth/token/`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page answer signed-in staff only (session or token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI and Redoc are served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -202,6 +206,30 @@ SPECTACULAR_SETTINGS = {
         "InteractionKindEnum": "contacts.models.Interaction.Kind",
     },
 }
+
+# Content-Security-Policy (django-csp) on every response: scripts only from our own static
+# files — no inline script, no eval, so an injected <script> or onclick= does not run — and
+# violations reported to /csp-report/, which logs them. Styles allow 'unsafe-inline': the
+# templates and the Django admin still carry style="" attributes (docs/security.md).
+CSP_REPORT_URI = env("CSP_REPORT_URI", default="/csp-report/")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": [CSP_REPORT_URI],
+    }
+}
+# Reports accepted per client address and minute; more are dropped unlogged (a page in a loop,
+# or someone filling the log).
+CSP_REPORTS_PER_MINUTE = env.int("CSP_REPORTS_PER_MINUTE", default=30)
 
 # Audit: who opened more distinct records per hour than this raises an alert (used by apps).
 ACCESS_ALERT_THRESHOLD_PER_HOUR = env.int("ACCESS_ALERT_THRESHOLD_PER_HOUR", default=200)
