@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .api.errors import api_error_response
 from .forms import AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
 from .http import client_ip, safe_next
 from .models import Role, Task
@@ -402,6 +403,10 @@ def error_403(request, exception=None):
 
 
 def error_404(request, exception=None):
+    if request.path.startswith("/api/"):
+        # An address under /api/ that no route serves (``/api/v1/tasks/abc/``): the API's
+        # 404 in its own format, as its schema documents, not the staff page.
+        return api_error_response(404, "not_found", _("Not found."))
     return render(request, "404.html", status=404)
 
 

@@ -198,6 +198,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The error answers (400, 401, 403, 404, 415, 429) of every operation, with their body.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.api.errors.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "crm.models.Task.Status",
         "TaskPriorityEnum": "crm.models.Task.Priority",
@@ -211,7 +216,8 @@ SPECTACULAR_SETTINGS = {
 # files — no inline script, no eval, so an injected <script> or onclick= does not run — and
 # violations reported to /csp-report/, which logs them. Styles allow 'unsafe-inline': the
 # templates and the Django admin still carry style="" attributes (docs/security.md).
-CSP_REPORT_URI = env("CSP_REPORT_URI", default="/csp-report/")
+# (Not named CSP_REPORT_URI: django-csp 4 reads CSP_* settings as its old configuration.)
+CONTENT_SECURITY_POLICY_REPORT_URI = env("CSP_REPORT_URI", default="/csp-report/")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -224,7 +230,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "report-uri": [CSP_REPORT_URI],
+        "report-uri": [CONTENT_SECURITY_POLICY_REPORT_URI],
     }
 }
 # Reports accepted per client address and minute; more are dropped unlogged (a page in a loop,
