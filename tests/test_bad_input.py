@@ -197,3 +197,30 @@ def test_a_custom_number_filter_survives_any_stored_value(api_client_for, head, 
     assert {row["id"] for row in response.json()["results"]} == {small.pk}
     response = client.get(CONTACTS_URL, {"custom.score__gte": "1e400"})
     _assert_400_with_fields(response, "custom.score__gte")
+
+
+def test_an_unknown_api_address_answers_the_api_error(api_client_for, manager):
+    response = api_client_for(manager, token=True).get("/api/v1/tasks/not-a-number/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "status": 404,
+        "code": "not_found",
+        "detail": "Not found.",
+        "fields": {},
+    }
+
+
+def test_the_schema_documents_the_error_answers(api_client_for, manager):
+    schema = api_client_for(manager, token=True).get("/api/schema/?format=json").json()
+
+    tasks = schema["paths"]["/api/v1/tasks/"]
+    assert set(tasks["get"]["responses"]) >= {"200", "400", "401", "403"}
+    assert set(tasks["post"]["responses"]) >= {"201", "400", "401", "403", "415"}
+    assert "404" in schema["paths"]["/api/v1/tasks/{id}/"]["get"]["responses"]
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    assert set(token) >= {"200", "400", "429"}
+    assert "401" not in token
+    error = token["400"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
