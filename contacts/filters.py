@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, Q, QuerySet
+from django.db.models import DecimalField, Func, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from .models import Company, Consent, Contact, CustomField, Email, Interaction, Phone, Purchase
@@ -57,14 +56,33 @@ def _custom_filters(target: str, params, queryset: QuerySet) -> QuerySet:
     return queryset
 
 
+class StoredNumber(Func):
+    """A custom number as stored (JSON text, or a JSON number) → numeric, or NULL when the
+    stored value is not a plain number.
+
+    Values are checked when saved, but a value stored before those bounds, or while the field
+    was a text field, must not turn a filter into a database error for everyone: such a value
+    is only left out of the comparison. The pattern bounds the digits and the exponent, so the
+    cast itself cannot overflow.
+    """
+
+    PATTERN = r"^\s*[+-]?([0-9]{1,100}(\.[0-9]{0,100})?|\.[0-9]{1,100})([eE][+-]?[0-9]{1,3})?\s*$"
+    output_field = DecimalField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        text, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(CASE WHEN {text} ~ %s THEN ({text})::numeric END)",
+            (*params, self.PATTERN, *params),
+        )
+
+
 def _custom_filter(
     queryset: QuerySet, field: CustomField, value, op: str | None, alias: str
 ) -> QuerySet:
     if field.field_type == CustomField.Type.NUMBER:
         # Numbers are stored as text ("10", "10.50"): compare them as numbers.
-        number = Cast(
-            KeyTextTransform(field.code, "custom"), DecimalField(max_digits=30, decimal_places=8)
-        )
+        number = StoredNumber(KeyTextTransform(field.code, "custom"))
         return (
             queryset.filter(custom__has_key=field.code)
             .alias(**{alias: number})

@@ -160,6 +160,38 @@ def validate_custom_field_definition(field) -> None:
         raise ValidationError({"choices": _("Only choice fields have values to choose from.")})
 
 
+# What a custom number may be: what numeric(30, 8) holds, the width that filters, sorting and
+# reports can count on. Unbounded, a 26-digit value was saved and then made every
+# ``?custom.<code>__gte=`` filter overflow (the filter now also skips such stored values).
+CUSTOM_NUMBER_INTEGER_DIGITS = 22
+CUSTOM_NUMBER_DECIMAL_PLACES = 8
+
+
+def clean_custom_number(value: Any) -> Decimal:
+    """A custom number from how people write it (``150 000,50``), within the bounds above."""
+    try:
+        number = Decimal(str(value).replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise ValidationError(_("Enter a number."), code="invalid") from None
+    if not number.is_finite():
+        raise ValidationError(_("Enter a number."), code="invalid")
+    if number and number.adjusted() >= CUSTOM_NUMBER_INTEGER_DIGITS:
+        raise ValidationError(
+            _("Enter a number of at most %(digits)d digits before the decimal point.")
+            % {"digits": CUSTOM_NUMBER_INTEGER_DIGITS},
+            code="max_whole_digits",
+        )
+    digits, exponent = number.as_tuple()[1:]
+    extra = -exponent - CUSTOM_NUMBER_DECIMAL_PLACES  # decimal places past the bound
+    if extra > 0 and any(digits[-extra:]):  # trailing zeros ("1.5000000000") are harmless
+        raise ValidationError(
+            _("Enter a number of at most %(places)d digits after the decimal point.")
+            % {"places": CUSTOM_NUMBER_DECIMAL_PLACES},
+            code="max_decimal_places",
+        )
+    return number
+
+
 def clean_custom_value(field, value: Any) -> Any:
     """Parse and check one custom field value; returns the JSON-ready value or None."""
     if value in (None, "", []):
@@ -170,13 +202,8 @@ def clean_custom_value(field, value: Any) -> Any:
     if kind == "text":
         return str(value).strip()[:1000]
     if kind == "number":
-        try:
-            number = Decimal(str(value).replace(",", ".").replace(" ", ""))
-        except InvalidOperation:
-            raise ValidationError(_("Enter a number."), code="invalid") from None
-        if not number.is_finite():
-            raise ValidationError(_("Enter a number."), code="invalid")
-        return str(number)
+        # Written out in full ("1E+3" → "1000"): the stored text is what the filters read.
+        return format(clean_custom_number(value), "f")
     if kind == "date":
         if isinstance(value, dt.date):
             return value.isoformat()

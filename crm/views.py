@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -18,14 +20,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .api.errors import api_error_response
 from .forms import ApiTokenForm, AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
-from .http import client_ip
+from .http import client_ip, rate_limited, safe_next
 from .models import Role, Task
 from .navigation import NAVIGATION
 from .search import search_all
@@ -157,7 +160,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse("; ".join(exc.messages), status=400)
     if request.htmx:
         return render(request, "crm/tasks/_row.html", {"task": task, "just_changed": True})
-    return redirect(request.POST.get("next") or "task-list")
+    return redirect(safe_next(request, "task-list"))
 
 
 # --- notifications -------------------------------------------------------------------------
@@ -193,10 +196,7 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     services.notifications_mark_read(user=request.user, ids=parsed)
     if request.htmx:
         return notification_bell(request)
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("notification-list")
+    return redirect(safe_next(request, "notification-list"))
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def availability_set(request: HttpRequest) -> HttpResponse:
     request.user.save(update_fields=["availability"])
     if request.htmx:
         return render(request, "crm/_availability.html", {"availability_form": form})
-    return redirect(request.POST.get("next") or "home")
+    return redirect(safe_next(request, "home"))
 
 
 @require_POST
@@ -329,9 +329,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     if code not in dict(settings.LANGUAGES):
         return HttpResponse(_("Unknown language."), status=400)
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
+    target = safe_next(request, "/", use_referer=True)
     if request.user.is_authenticated and request.user.language != code:
         request.user.language = code
         request.user.save(update_fields=["language"])
@@ -415,11 +413,87 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+# --- Content-Security-Policy reports --------------------------------------------------------
+
+csp_logger = logging.getLogger("crm.csp")
+CSP_REPORT_MAX_BYTES = 16 * 1024
+# What is kept of a report: the classic report-uri names and the Reporting API's.
+CSP_REPORT_FIELDS = {
+    "document-uri": "document",
+    "documentURL": "document",
+    "violated-directive": "directive",
+    "effective-directive": "directive",
+    "effectiveDirective": "directive",
+    "blocked-uri": "blocked",
+    "blockedURL": "blocked",
+    "source-file": "source",
+    "sourceFile": "source",
+    "line-number": "line",
+    "lineNumber": "line",
+    "script-sample": "sample",
+    "sample": "sample",
+}
+
+
+def _csp_violations(payload) -> list[dict[str, str]]:
+    """The violations in a report body, either format, with short string values only."""
+    if isinstance(payload, dict) and isinstance(payload.get("csp-report"), dict):
+        bodies = [payload["csp-report"]]
+    elif isinstance(payload, list):  # application/reports+json: [{"type": …, "body": {…}}]
+        bodies = [r.get("body") for r in payload[:10] if isinstance(r, dict)]
+    else:
+        bodies = []
+    return [
+        {
+            name: str(body[key])[:300]
+            for key, name in CSP_REPORT_FIELDS.items()
+            if isinstance(body.get(key), str | int)
+        }
+        for body in bodies
+        if isinstance(body, dict)
+    ]
+
+
+@csrf_exempt  # browsers post reports without a token, signed in or not
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Log what the Content-Security-Policy blocked, as browsers report it.
+
+    Anyone can post here, so the view trusts nothing: the body is bounded, garbage answers
+    400, and past ``CSP_REPORTS_PER_MINUTE`` per address reports are dropped unlogged.
+    """
+    ip = client_ip(request) or "unknown"
+    if rate_limited("csp-report", ip, limit=settings.CSP_REPORTS_PER_MINUTE, period=60):
+        return HttpResponse(status=429)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    raw = request.read(CSP_REPORT_MAX_BYTES + 1)
+    if len(raw) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        violations = _csp_violations(json.loads(raw))
+    except (ValueError, RecursionError):
+        violations = []
+    if not violations:
+        return HttpResponse(status=400)
+    for violation in violations:
+        csp_logger.warning("CSP violation from %s: %s", ip, json.dumps(violation, sort_keys=True))
+    return HttpResponse(status=204)
+
+
 def error_403(request, exception=None):
     return render(request, "403.html", status=403)
 
 
 def error_404(request, exception=None):
+    if request.path.startswith("/api/"):
+        # An address under /api/ that no route serves (``/api/v1/tasks/abc/``): the API's
+        # 404 in its own format, as its schema documents, not the staff page.
+        return api_error_response(404, "not_found", _("Not found."))
     return render(request, "404.html", status=404)
 
 

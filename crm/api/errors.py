@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,6 +41,13 @@ class ApiError(exceptions.APIException):
         self.status_code = status_code
         self.fields = {"non_field_errors": [str(detail)]} if fields is None else fields
         self.extra = extra
+
+
+def api_error_response(status: int, code: str, detail: str) -> JsonResponse:
+    """The error body outside a DRF view (the URL router's 404 under ``/api/``)."""
+    return JsonResponse(
+        {"status": status, "code": code, "detail": str(detail), "fields": {}}, status=status
+    )
 
 
 def _django_to_drf(exc: Exception) -> Exception:
@@ -112,3 +119,72 @@ def exception_handler(exc, context):
         }
     response.data = body
     return response
+
+
+# --- the errors in the OpenAPI schema ----------------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error of the API has this shape; some add keys (``duplicates``).",
+    "properties": {
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "fields": {
+            "type": "object",
+            "description": "Messages per field (``custom.budget``); ``non_field_errors`` for "
+            "the request as a whole.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["status", "code", "detail", "fields"],
+}
+ERROR_DESCRIPTIONS = {
+    "400": "The request is not valid: a field, a filter, a cursor or the JSON body.",
+    "401": "No valid credentials: send `Authorization: Token <key>` or a session cookie.",
+    "403": "The role may not do this.",
+    "404": "No such record among those the user may see.",
+    "415": "The body is not JSON.",
+    "429": "Too many requests; try again later.",
+}
+
+
+def _throttled(generator, path: str, method: str) -> bool:
+    for endpoint_path, _regex, endpoint_method, callback in generator.endpoints or ():
+        if endpoint_path == path and endpoint_method.lower() == method:
+            return bool(getattr(getattr(callback, "cls", None), "throttle_classes", ()))
+    return False
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: the error answers every operation can give.
+
+    Written once here rather than on each view: 400 where there is input (a body or query
+    parameters), 401 and 403 where credentials are needed, 404 on a record's address, 415 where
+    a body is read, 429 where the view is throttled — all with the one error body.
+    """
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    global_security = result.get("security")
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = []
+            if operation.get("requestBody") or operation.get("parameters"):
+                codes.append("400")
+            security = operation.get("security", global_security)
+            if security and any(security):
+                codes += ["401", "403"]
+            if "{" in path:
+                codes.append("404")
+            if operation.get("requestBody"):
+                codes.append("415")
+            if _throttled(generator, path, method):
+                codes.append("429")
+            for code in codes:
+                operation["responses"].setdefault(
+                    code, {"description": ERROR_DESCRIPTIONS[code], "content": reference}
+                )
+    return result

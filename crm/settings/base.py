@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "csp",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -50,6 +51,7 @@ MIDDLEWARE = [
     "crm.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     # Last: it turns a login refused by the lockout into the lockout page or API error.
@@ -232,6 +234,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    # JSON only, through the parser that bounds nesting and refuses what PostgreSQL cannot
+    # store (crm/api/parsers.py); a form-encoded body answers 415.
+    "DEFAULT_PARSER_CLASSES": ["crm.api.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
@@ -247,11 +253,18 @@ SPECTACULAR_SETTINGS = {
     "profile; tokens expire when idle and at a fixed age, and can be revoked.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page answer signed-in staff only (session or token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI and Redoc are served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The error answers (400, 401, 403, 404, 415, 429) of every operation, with their body.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.api.errors.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "crm.models.Task.Status",
         "TaskPriorityEnum": "crm.models.Task.Priority",
@@ -260,6 +273,31 @@ SPECTACULAR_SETTINGS = {
         "InteractionKindEnum": "contacts.models.Interaction.Kind",
     },
 }
+
+# Content-Security-Policy (django-csp) on every response: scripts only from our own static
+# files — no inline script, no eval, so an injected <script> or onclick= does not run — and
+# violations reported to /csp-report/, which logs them. Styles allow 'unsafe-inline': the
+# templates and the Django admin still carry style="" attributes (docs/security.md).
+# (Not named CSP_REPORT_URI: django-csp 4 reads CSP_* settings as its old configuration.)
+CONTENT_SECURITY_POLICY_REPORT_URI = env("CSP_REPORT_URI", default="/csp-report/")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": [CONTENT_SECURITY_POLICY_REPORT_URI],
+    }
+}
+# Reports accepted per client address and minute; more are dropped unlogged (a page in a loop,
+# or someone filling the log).
+CSP_REPORTS_PER_MINUTE = env.int("CSP_REPORTS_PER_MINUTE", default=30)
 
 # Audit: who opened more distinct records per hour than this raises an alert (used by apps).
 ACCESS_ALERT_THRESHOLD_PER_HOUR = env.int("ACCESS_ALERT_THRESHOLD_PER_HOUR", default=200)

@@ -619,8 +619,8 @@ def test_api_root_lists_the_endpoints(api_client_for, manager):
 # --- schema and docs -----------------------------------------------------------------------
 
 
-def test_schema_is_served(api_client):
-    response = api_client.get("/api/schema/")
+def test_schema_is_served(api_client_for, manager):
+    response = api_client_for(manager, token=True).get("/api/schema/")
 
     assert response.status_code == 200
     text = response.content.decode()
@@ -640,7 +640,8 @@ def test_schema_generates_without_warnings(tmp_path):
     assert "/api/v1/auth/token/" in (tmp_path / "schema.yml").read_text()
 
 
-def test_api_docs_use_only_local_assets(client):
+def test_api_docs_use_only_local_assets(client, manager):
+    client.force_login(manager)
     response = client.get("/api/docs/")
 
     assert response.status_code == 200

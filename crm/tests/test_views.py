@@ -249,3 +249,61 @@ def test_mail_sink_is_for_admins(client, manager, admin_user):
 
     client.force_login(admin_user)
     assert client.get("/mail-sink/").status_code == 200
+
+
+# --- where a form sends the person afterwards ----------------------------------------------
+
+OFF_SITE = [
+    "https://evil.example/phish",
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "javascript:alert(1)",
+    "http://testserver@evil.example/",
+    "https:evil.example",
+    " //evil.example",
+]
+
+
+def _redirect_doors(task):
+    """(url, form data, where it goes without a next) of every view that follows ``next``."""
+    return [
+        ("/availability/", {"availability": "away"}, "/"),
+        (f"/tasks/{task.pk}/status/", {"status": "done"}, "/tasks/"),
+        ("/notifications/read/", {}, "/notifications/"),
+        ("/language/", {"language": "ru"}, "/"),
+    ]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_no_form_redirects_off_site(client, manager, target):
+    client.force_login(manager)
+    task = TaskFactory(assignee=manager, created_by=manager)
+
+    for url, data, fallback in _redirect_doors(task):
+        response = client.post(url, {**data, "next": target}, HTTP_REFERER=target)
+
+        assert response.status_code == 302, url
+        assert response["Location"] == fallback, (url, response["Location"])
+
+
+def test_forms_return_to_a_page_of_this_site(client, manager):
+    client.force_login(manager)
+    task = TaskFactory(assignee=manager, created_by=manager)
+
+    for url, data, _fallback in _redirect_doors(task):
+        response = client.post(url, {**data, "next": "/contacts/?q=a&page=2"})
+
+        assert response["Location"] == "/contacts/?q=a&page=2", url
+
+
+def test_over_https_a_plain_http_next_is_refused(client, manager):
+    client.force_login(manager)
+
+    response = client.post(
+        "/availability/",
+        {"availability": "away", "next": "http://testserver/tasks/"},
+        secure=True,
+    )
+
+    assert response["Location"] == "/"
