@@ -43,7 +43,12 @@ def _heartbeat_on_start(**kwargs) -> None:
     worker_heartbeat.delay()
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    # Longer than the other tasks', shorter than the broker's visibility timeout (settings).
+    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.JOB_TIME_LIMIT,
+)
 def run_job(job_id: int) -> str:
     """Check or run a job of any kind; the job shows its progress as it goes.
 
@@ -57,3 +62,10 @@ def run_job(job_id: int) -> str:
 def purge_job_uploads() -> int:
     """Daily: uploads of checks and failed jobs older than IMPORT_FILE_RETENTION_DAYS."""
     return jobs.job_uploads_purge(older_than=dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS))
+
+
+@shared_task
+def sweep_stalled_jobs() -> dict[str, int]:
+    """Every minute: jobs whose worker died are queued again, or failed after
+    JOB_MAX_ATTEMPTS runs; queued jobs whose message was lost are sent again."""
+    return jobs.jobs_sweep_stalled()
