@@ -368,7 +368,8 @@ def jobs_sweep_stalled(*, stale_after: dt.timedelta | None = None) -> dict[str, 
 
     Returns how many jobs were ``requeued``, ``failed`` and ``resent``.
     """
-    stale_after = stale_after or dt.timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    if stale_after is None:
+        stale_after = dt.timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     now = timezone.now()
     cutoff = now - stale_after
     counts = {"requeued": 0, "failed": 0, "resent": 0}
