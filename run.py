@@ -602,6 +602,8 @@ class EmbeddedPostgres(Watched):
                 with self.server._lock:
                     self.server.ensure_postgres_running()
                 break
+            except Stop:
+                raise
             except Exception as exc:  # a server process left over may still hold the folder
                 if time.monotonic() > deadline:
                     raise Failure(
@@ -677,6 +679,8 @@ def web_command(port: int) -> list[str]:
         "10",
         "--access-logfile",
         "-",
+        # Its control socket would sit in the home folder, shared by every other start.
+        "--no-control-socket",
     ]
 
 
