@@ -78,9 +78,10 @@ TEMPLATES = [
 # PostgreSQL only: the product relies on pg_trgm, unaccent, SKIP LOCKED and partial indexes.
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/crm")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# A connection kept between requests (or tasks: Celery's Django fixup closes unusable and
-# obsolete ones before and after each task) is checked before it is used again, so a restarted
-# PostgreSQL costs one reconnect, not an error.
+# A connection kept between requests is checked before it is used again, so a restarted
+# PostgreSQL costs one reconnect, not an error. In the worker, Celery's Django fixup closes the
+# connections before and after every task (as long as CELERY_DB_REUSE_MAX stays unset), so a
+# task never starts on a connection that died while the worker waited.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

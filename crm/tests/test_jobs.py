@@ -506,3 +506,5 @@ def test_the_sweep_is_on_the_beat_schedule_and_the_broker_outlasts_every_task(se
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]
+    # Celery's Django fixup then closes the connections around every task
+    assert not getattr(settings, "CELERY_DB_REUSE_MAX", None)
