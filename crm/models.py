@@ -434,6 +434,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     # Moved on by every progress write: a running job whose heartbeat stopped lost its worker.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # Runs started since the job was last queued by a person: more than one means a worker died
+    # under it and the run was started again (crm.jobs.services.jobs_sweep_stalled).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

@@ -43,7 +43,12 @@ def _heartbeat_on_start(**kwargs) -> None:
     worker_heartbeat.delay()
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    # Longer than the other tasks', shorter than the broker's visibility timeout (settings).
+    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.JOB_TIME_LIMIT,
+)
 def run_job(job_id: int) -> str:
     """Check or run a job of any kind; the job shows its progress as it goes.
 
@@ -73,3 +78,10 @@ def send_password_reset(self, email: str) -> int:
 def purge_sign_in_records() -> int:
     """Daily: sign-in records the lockout no longer needs (they hold addresses)."""
     return services.sign_in_records_purge()
+
+
+@shared_task
+def sweep_stalled_jobs() -> dict[str, int]:
+    """Every minute: jobs whose worker died are queued again, or failed after
+    JOB_MAX_ATTEMPTS runs; queued jobs whose message was lost are sent again."""
+    return jobs.jobs_sweep_stalled()

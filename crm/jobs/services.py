@@ -4,6 +4,11 @@ run, run it, and purge old uploads.
 A run is one transaction: what the step wrote commits together with the job's "done", or is
 rolled back — after a check always, after a real run when rows were refused and the person did
 not choose to keep the valid rows only.
+
+A run whose worker died (killed, out of memory, the machine restarted) therefore left nothing
+behind but the job's row, still "running", with a heartbeat that stopped. The sweep
+(``jobs_sweep_stalled``, every minute from beat) queues such a job again, and fails it with a
+message once it has been started ``JOB_MAX_ATTEMPTS`` times.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -87,6 +93,7 @@ def job_file_data(job: Job) -> bytes:
 
 def _reset(job: Job) -> None:
     job.processed_rows = job.created_count = job.updated_count = job.error_count = 0
+    job.attempts = 0
     job.errors = []
     job.started_at = job.heartbeat_at = job.finished_at = None
 
@@ -124,6 +131,9 @@ def _queue(job: Job, *, dry_run: bool, run_now: bool, valid_only: bool = False) 
             job.valid_only = valid_only
         job.status = Job.Status.QUEUED
         _reset(job)
+        # The time it was queued: a queued job whose message the broker lost is sent again
+        # by the sweep once this is old.
+        job.heartbeat_at = timezone.now()
         job.save()
         if not run_now:
             enqueue_on_commit("crm.tasks.run_job", job.pk)
@@ -187,7 +197,20 @@ class _Progress:
             )
 
     def start(self) -> dt.datetime:
+        """Mark the job running and count the attempt: a run that dies before it ends leaves
+        that count behind, so a job that kills its worker every time is not started forever."""
         now = timezone.now()
+        if self.own is None:
+            Job.objects.filter(pk=self.job_id).update(attempts=F("attempts") + 1)
+        else:
+            quote = self.own.ops.quote_name
+            with self.own.cursor() as cursor:
+                cursor.execute(
+                    # Only names of the model's own table and column are interpolated.
+                    f"UPDATE {quote(Job._meta.db_table)} SET attempts = attempts + 1 "  # noqa: S608
+                    "WHERE id = %s",
+                    [self.job_id],
+                )
         self._update(status=Job.Status.RUNNING, processed_rows=0, started_at=now)
         return now
 
@@ -239,10 +262,17 @@ def _run(job: Job, kind: JobKind) -> Job:
             job.refresh_from_db()
             if not job.in_progress:
                 return job
+            if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                # Redelivered after its worker died once too often (acks_late hands the message
+                # back): the job fails instead of taking down one more worker.
+                _give_up(job)
+                job.save()
+                return job
             # The progress connection updates this row while the transaction is open; the
             # transaction itself must not touch the row before its final save, or the two
             # connections would wait for each other.
             job.status, job.started_at = Job.Status.RUNNING, progress.start()
+            job.attempts += 1
             outcome, failure, keep = Outcome(), "", False
             actor = job.created_by
             try:
@@ -298,6 +328,76 @@ def _record(job: Job, outcome: Outcome, *, failure: str, keep: bool) -> None:
         job.status = Job.Status.DONE if keep else Job.Status.FAILED
     job.heartbeat_at = timezone.now()
     job.finished_at = None if job.dry_run and not failure else job.heartbeat_at
+
+
+# --- jobs whose worker died ----------------------------------------------------------------
+
+
+def _give_up(job: Job) -> None:
+    job.status = Job.Status.FAILED
+    job.processed_rows = job.created_count = job.updated_count = 0
+    job.errors = [
+        {
+            "row": None,
+            "field": "",
+            "message": _(
+                "The job was started %(count)s times and its worker stopped each time; nothing "
+                "was saved. Check the file, then start the job again."
+            )
+            % {"count": job.attempts},
+        }
+    ]
+    job.finished_at = job.heartbeat_at = timezone.now()
+
+
+def jobs_sweep_stalled(*, stale_after: dt.timedelta | None = None) -> dict[str, int]:
+    """Find the jobs whose worker died and make them run again, or fail them.
+
+    A job "running" with a heartbeat older than ``stale_after`` (``JOB_STALE_AFTER_SECONDS``)
+    may have lost its worker, or may only be slow between two progress writes. The per-job
+    lock tells them apart: a live run holds it for as long as its transaction is open, and
+    PostgreSQL drops it with the connection of a process that died. So a stale job whose lock
+    is free ran on a dead worker; its transaction was rolled back, nothing of it is left, and
+    it is queued again — or failed, once it has been started ``JOB_MAX_ATTEMPTS`` times.
+    Holding the lock while the job is changed keeps a redelivered message from starting it
+    at the same moment; that message then finds the job queued, runs it, and the message sent
+    here finds it done and does nothing.
+
+    A job queued that long ago is sent to the broker again (Redis lost the message): a second
+    message for a queued job is harmless for the same reasons.
+
+    Returns how many jobs were ``requeued``, ``failed`` and ``resent``.
+    """
+    if stale_after is None:
+        stale_after = dt.timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    now = timezone.now()
+    cutoff = now - stale_after
+    counts = {"requeued": 0, "failed": 0, "resent": 0}
+    stalled = Job.objects.filter(status__in=IN_PROGRESS, heartbeat_at__lt=cutoff)
+    for job_id in stalled.values_list("pk", flat=True)[:1000]:
+        with transaction.atomic():
+            job = (
+                Job.objects.select_for_update(skip_locked=True)
+                .filter(pk=job_id, status__in=IN_PROGRESS, heartbeat_at__lt=cutoff)
+                .first()
+            )
+            if job is None or not _lock(job.pk):
+                continue  # changed meanwhile, or a live run holds it
+            if job.status == Job.Status.QUEUED:
+                outcome = "resent"
+            elif job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                _give_up(job)
+                outcome = "failed"
+            else:
+                job.status = Job.Status.QUEUED
+                job.processed_rows = 0
+                outcome = "requeued"
+            if job.status == Job.Status.QUEUED:
+                job.heartbeat_at = now
+                enqueue_on_commit("crm.tasks.run_job", job.pk)
+            job.save()
+            counts[outcome] += 1
+    return counts
 
 
 # --- retention -----------------------------------------------------------------------------

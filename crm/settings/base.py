@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -82,6 +83,10 @@ TEMPLATES = [
 # PostgreSQL only: the product relies on pg_trgm, unaccent, SKIP LOCKED and partial indexes.
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/crm")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A connection kept between requests is checked before it is used again, so a restarted
+# PostgreSQL costs one reconnect, not an error. In the worker, Celery's Django fixup closes the
+# connections before and after every task (as long as CELERY_DB_REUSE_MAX stays unset), so a
+# task never starts on a connection that died while the worker waited.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,7 +126,8 @@ DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", default="RUB")
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="RU")
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# run.py up collects the static files into its data folder; WhiteNoise serves them.
+STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -144,9 +150,32 @@ MAIL_SINK_DIR = env("MAIL_SINK_DIR", default=str(BASE_DIR / "var" / "mail"))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# A task's message is acknowledged once the task has run, not when a worker takes it, and a
+# message whose worker process died is handed back to the queue: a killed worker loses no
+# work. Every task is therefore written to run twice harmlessly (a lock, a claim, a unique
+# constraint).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker process takes one message at a time: a long import does not hold a second message
+# that another process could have started.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Time limits (seconds): the soft one raises inside the task (a job then fails and rolls back),
+# the hard one kills the worker process. Jobs (crm.tasks.run_job) have limits of their own.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+JOB_SOFT_TIME_LIMIT = env.int("JOB_SOFT_TIME_LIMIT", default=3300)
+JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=3600)
+# Redis hands an unacknowledged message to another worker after this many seconds. It must be
+# longer than any task may run, or a task still running would be started a second time.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", default=JOB_TIME_LIMIT + 600
+)
+if max(JOB_TIME_LIMIT, CELERY_TASK_TIME_LIMIT) >= CELERY_BROKER_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_VISIBILITY_TIMEOUT must be longer than JOB_TIME_LIMIT and "
+        "CELERY_TASK_TIME_LIMIT, or a running task is handed to a second worker."
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -166,12 +195,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.purge_sign_in_records",
         "schedule": crontab(hour=3, minute=45),
     },
+    # Jobs whose worker died (heartbeat stopped) are queued again or failed.
+    "sweep-stalled-jobs": {"task": "crm.tasks.sweep_stalled_jobs", "schedule": 60.0},
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
 # A check of an uploaded file of up to this many rows answers while the page waits; a larger
 # one runs on a worker, with a progress bar.
 IMPORT_CHECK_INLINE_MAX_ROWS = env.int("IMPORT_CHECK_INLINE_MAX_ROWS", default=500)
+# A job found running whose last sign of life (heartbeat_at) is older than this many seconds
+# lost its worker: the sweep queues it again, up to JOB_MAX_ATTEMPTS runs, then fails it.
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=120)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 WORKER_HEARTBEAT_MAX_AGE = 120  # seconds after which /healthz reports the worker as silent
 
 # --- signing in: client address, lockout, password reset, API tokens -----------------------

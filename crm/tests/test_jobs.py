@@ -353,3 +353,158 @@ def test_the_purge_removes_only_old_uploads_of_jobs_that_are_not_running(head, s
         assert paths[status].exists() is (status not in gone), status
     fresh.refresh_from_db()
     assert fresh.file
+
+
+# --- a job whose worker died ---------------------------------------------------------------
+
+
+def _stalled(head, *lines: str, attempts: int = 1, minutes: int = 10) -> Job:
+    """A job left "running" by a worker that died mid-run, its heartbeat ``minutes`` old."""
+    job = services.job_start(actor=head, job=_upload(head, *lines))
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING,
+        processed_rows=1,
+        attempts=attempts,
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=minutes),
+    )
+    return job
+
+
+@pytest.mark.django_db
+def test_the_sweep_queues_a_job_whose_worker_died_and_the_run_then_imports_each_row_once(
+    head, settings, django_capture_on_commit_callbacks
+):
+    settings.JOB_STALE_AFTER_SECONDS = 120
+    dead = _stalled(head, "North", "South")
+    fresh = _stalled(head, "East", minutes=0)  # a live run between two progress writes
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        counts = services.jobs_sweep_stalled()
+
+    assert counts == {"requeued": 1, "failed": 0, "resent": 0}
+    assert len(callbacks) == 1  # the task is sent once the job is back in the queue
+    dead.refresh_from_db()
+    assert (dead.status, dead.processed_rows, dead.attempts) == (Job.Status.QUEUED, 0, 1)
+    fresh.refresh_from_db()
+    assert fresh.status == Job.Status.RUNNING
+
+    # a second sweep finds nothing to do: the job is queued with a fresh timestamp
+    assert services.jobs_sweep_stalled() == {"requeued": 0, "failed": 0, "resent": 0}
+
+    dead = services.job_run(job_id=dead.pk)
+    assert (dead.status, dead.attempts, dead.created_count) == (Job.Status.DONE, 2, 2)
+    assert _written() == ["North", "South"]
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_too_often_fails_with_a_message(head, settings):
+    settings.JOB_MAX_ATTEMPTS = 3
+    job = _stalled(head, "North", attempts=3)
+
+    assert services.jobs_sweep_stalled()["failed"] == 1
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.finished_at is not None
+    assert "started 3 times" in job.errors[0]["message"]
+    assert not _written()
+
+
+@pytest.mark.django_db
+def test_a_redelivered_message_of_a_job_that_died_too_often_fails_it_instead_of_running(
+    head, settings
+):
+    # acks_late hands the message of a killed worker back: the run then finds the job running
+    settings.JOB_MAX_ATTEMPTS = 2
+    job = _stalled(head, "North", attempts=2, minutes=0)
+
+    job = services.job_run(job_id=job.pk)
+
+    assert job.status == Job.Status.FAILED
+    assert "started 2 times" in job.errors[0]["message"]
+    assert not _written()
+
+
+@pytest.mark.django_db
+def test_a_redelivered_message_of_a_job_that_died_once_runs_it_again(head):
+    job = _stalled(head, "North", attempts=1, minutes=0)
+
+    job = services.job_run(job_id=job.pk)
+
+    assert (job.status, job.attempts) == (Job.Status.DONE, 2)
+    assert _written() == ["North"]
+
+
+@pytest.mark.django_db
+def test_a_queued_job_whose_message_was_lost_is_sent_again(
+    head, settings, django_capture_on_commit_callbacks
+):
+    job = services.job_start(actor=head, job=_upload(head, "North"))
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = services.jobs_sweep_stalled()
+
+    assert counts["resent"] == 1
+    job.refresh_from_db()
+    assert job.attempts == 0  # sending a message again is not a run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_leaves_a_slow_run_that_still_holds_its_lock(head, paused_kind):
+    kind, _reached, release, _calls = paused_kind
+    release.set()
+    job = Job.objects.create(
+        kind=kind.code,
+        created_by=head,
+        status=Job.Status.RUNNING,
+        heartbeat_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [services._LOCK_NAMESPACE, job.pk])
+
+        assert services.jobs_sweep_stalled()["requeued"] == 0
+        job.refresh_from_db()
+        assert job.status == Job.Status.RUNNING
+    finally:
+        other.close()
+
+    assert services.jobs_sweep_stalled()["requeued"] == 1
+
+
+@pytest.mark.django_db
+def test_the_page_of_a_restarted_job_says_so_instead_of_running_for_ever(client, head):
+    job = _stalled(head, "North", "South")
+    client.force_login(head)
+    url = reverse("job-progress", args=[job.pk])
+    assert "Restarted" not in client.get(url).content.decode()
+
+    services.jobs_sweep_stalled()
+    page = client.get(url).content.decode()
+    assert "Restarted: the worker running this job stopped" in page
+    assert "Waiting for a worker" in page
+
+    services.job_run(job_id=job.pk)
+    page = client.get(url).content.decode()
+    assert 'data-status="done"' in page
+    assert 'data-attempts="2"' in page
+
+
+def test_the_sweep_is_on_the_beat_schedule_and_the_broker_outlasts_every_task(settings):
+    from crm.tasks import run_job, sweep_stalled_jobs
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep-stalled-jobs"]
+    assert entry["task"] == sweep_stalled_jobs.name
+    assert entry["schedule"] <= settings.JOB_STALE_AFTER_SECONDS
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert run_job.time_limit < visibility
+    assert run_job.soft_time_limit < run_job.time_limit
+    assert visibility > settings.CELERY_TASK_TIME_LIMIT
+    assert settings.CELERY_TASK_ACKS_LATE
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]
+    # Celery's Django fixup then closes the connections around every task
+    assert not getattr(settings, "CELERY_DB_REUSE_MAX", None)
