@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from celery.schedules import crontab
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -159,3 +159,31 @@ def test_the_job_runs_every_night_at_three():
 
     assert entry["task"] == "contacts.tasks.recompute_customer_value"
     assert entry["schedule"] == crontab(hour=3, minute=0)
+
+
+def test_refreshing_everyone_after_a_bulk_load_samples_the_tables_first():
+    # given a base loaded in bulk in this very transaction: the planner has no statistics yet
+    # and would take both tables for empty (nested loops, minutes for a few thousand rows)
+    contacts = Contact.objects.bulk_create(
+        Contact(first_name="Bulk", last_name=str(n)) for n in range(40)
+    )
+    Purchase.objects.bulk_create(
+        Purchase(contact=contact, amount=Decimal("10.00"), purchased_at=NOW)
+        for contact in contacts
+        for _ in range(2)
+    )
+
+    # when everyone's figures are refreshed
+    changed = services.customer_value_refresh()
+
+    # then each contact has its sum, and the planner knows how big the tables are
+    assert changed == 40
+    assert {c.lifetime_value for c in Contact.objects.filter(last_name__in=["0", "39"])} == {
+        Decimal("20.00")
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class"
+            " WHERE relname IN ('contacts_contact', 'contacts_purchase')"
+        )
+        assert dict(cursor.fetchall()) == {"contacts_contact": 40, "contacts_purchase": 80}
