@@ -46,6 +46,7 @@ def _rows_run(job: Job, progress: Progress) -> Outcome:
         table=job_table(job),
         mapping=job.options["mapping"],
         progress=progress,
+        date_order=job.options.get("date_order", ""),
     )
 
 
