@@ -189,7 +189,17 @@ STATIC_TARGETS: tuple[Target, ...] = (
         gettext_lazy("Tags"),
         _OTHER,
         multiple=True,
-        synonyms=("теги", "тэги", "метки", "тег", "tags", "tag", "labels", "categories"),
+        synonyms=(
+            "теги",
+            "тэги",
+            "метки",
+            "тег",
+            "tags",
+            "tag",
+            "labels",
+            "categories",
+            "категории",
+        ),
     ),
     Target(
         "source",
@@ -422,6 +432,36 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         },
     ),
     ExportFormat(
+        "outlook_ru",
+        gettext_lazy("Outlook"),
+        frozenset(
+            {
+                "обращение",
+                "суффикс",
+                "организация",
+                "отдел",
+                "адрес эл почты",
+                "тип эл почты",
+                "краткое имя эл почты",
+                "адрес 2 эл почты",
+                "телефон раб 2",
+                "телефон переносной",
+                "рабочий факс",
+            }
+        ),
+        {
+            "обращение": "",  # г-н, г-жа
+            "суффикс": "",
+            "профессия": "",
+            "язык": "",
+            "расположение": "",
+            "категории": "tags",
+            "хобби": "interests",
+            "основной телефон": "phone:other",
+            "телефон в машине": "phone:other",
+        },
+    ),
+    ExportFormat(
         "bitrix24",
         gettext_lazy("Bitrix24 contacts"),
         frozenset(
@@ -486,16 +526,26 @@ def export_format_recognise(headers: list[str]) -> ExportFormat | None:
 # Words in a column name that say it holds a phone or an e-mail, and of which kind.
 _PHONE_WORDS = frozenset({"phone", "phones", "telephone", "tel", "телефон", "телефоны", "тел"})
 _FAX_WORDS = frozenset({"fax", "факс", "факса"})
-_MOBILE_WORDS = frozenset({"mobile", "cell", "iphone", "мобильный", "сотовый", "моб"})
+_MOBILE_WORDS = frozenset({"mobile", "cell", "iphone", "мобильный", "сотовый", "моб", "переносной"})
 _EMAIL_WORDS = frozenset({"email", "emails", "mail", "почта", "почты"})
 _KIND_WORDS = {
     "work": frozenset(
-        {"work", "business", "office", "рабочий", "рабочая", "рабочего", "служебный", "прямой"}
+        {
+            "work",
+            "business",
+            "office",
+            "рабочий",
+            "рабочая",
+            "рабочего",
+            "раб",
+            "служебный",
+            "прямой",
+        }
     ),
-    "home": frozenset({"home", "домашний", "домашняя"}),
+    "home": frozenset({"home", "домашний", "домашняя", "дом"}),
     "personal": frozenset({"personal", "private", "личный", "личная", "частный", "частная"}),
     "other": frozenset(
-        {"other", "main", "primary", "car", "другой", "другая", "дополнительный", "доп"}
+        {"other", "main", "primary", "car", "другой", "другая", "дополнительный", "доп", "основной"}
     ),
 }
 # A column that names a phone or an e-mail but not the person's own value: its type, its label,
@@ -507,12 +557,18 @@ _NOT_A_VALUE = frozenset(
         "display",
         "name",
         "тип",
+        "имя",
+        "краткое",
         "assistant",
         "assistants",
+        "помощника",
         "company",
         "компании",
+        "организации",
         "pager",
+        "пейджер",
         "пейджера",
+        "телетайп",
         "callback",
         "radio",
         "telex",

@@ -3,9 +3,9 @@ its columns are guessed as that tool writes them, the rows are checked and impor
 same file imported again updates the people instead of doubling them. Then the dates those
 files use, and mappings saved for the next file.
 
-The files in data/csv/ imitate the exports of Google Contacts (both CSV layouts), Outlook,
-Apple (through Numbers or an exporter app), Bitrix24 (UTF-8 with a BOM and windows-1251) and
-amoCRM, header rows as those tools write them.
+The files in data/csv/ imitate the exports of Google Contacts (both CSV layouts), Outlook (in
+English, and in Russian as Windows-1251), Apple (through Numbers or an exporter app), Bitrix24
+(UTF-8 with a BOM, and Windows-1251) and amoCRM: header rows as those tools write them.
 """
 
 from __future__ import annotations
@@ -283,6 +283,55 @@ def test_outlook_csv(client, head, django_capture_on_commit_callbacks):
     assert _phones(turner) == {("+442079460123", "other")}
 
     _imported_twice(client, "outlook.csv", data, django_capture_on_commit_callbacks)
+
+
+def test_outlook_csv_in_russian_windows_1251(client, head, django_capture_on_commit_callbacks):
+    client.force_login(head)
+    data = (DATA / "outlook_contacts_ru.csv").read_bytes()
+
+    job = _upload(client, data, "outlook-ru.csv")
+
+    assert _guessed(job) == {
+        "Имя": "first_name",
+        "Отчество": "middle_name",
+        "Фамилия": "last_name",
+        "Организация": "company",
+        "Должность": "position",
+        "Рабочий факс": "phone:fax",
+        "Рабочий телефон": "phone:work",
+        "Телефон раб. 2": "phone:work",
+        "Телефон в машине": "phone:other",
+        "Домашний факс": "phone:fax",
+        "Домашний телефон": "phone:home",
+        "Телефон дом. 2": "phone:home",
+        "Телефон переносной": "phone:mobile",
+        "Другой факс": "phone:fax",
+        "Другой телефон": "phone:other",
+        "Основной телефон": "phone:other",
+        "День рождения": "birthday",
+        "Категории": "tags",
+        "Адрес эл. почты": "email:work",
+        "Адрес 2 эл. почты": "email:work",
+        "Адрес 3 эл. почты": "email:work",
+        "Хобби": "interests",
+        "Заметки": "notes",
+    }
+    assert (
+        "Outlook" in client.get(reverse("contacts:import-detail", args=[job.pk])).content.decode()
+    )
+
+    _check_and_import(client, job, django_capture_on_commit_callbacks)
+
+    kozlov = _person("Козлов")
+    assert kozlov.birthday == dt.date(1978, 9, 21)
+    assert kozlov.position == "Начальник отдела снабжения"
+    assert _phones(kozlov) == {("+74952223344", "work"), ("+79155556677", "mobile")}
+    assert _emails(kozlov) == {("kozlov@sever.ru", "work")}
+    smirnova = _person("Смирнова")
+    assert smirnova.birthday is None  # 0.0.00
+    assert _phones(smirnova) == {("+78123334455", "home")}
+
+    _imported_twice(client, "outlook-ru.csv", data, django_capture_on_commit_callbacks)
 
 
 # --- Apple ----------------------------------------------------------------------------------
