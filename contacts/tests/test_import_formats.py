@@ -11,11 +11,13 @@ English, and in Russian as Windows-1251), Apple (through Numbers or an exporter 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
@@ -262,12 +264,11 @@ def test_outlook_csv(client, head, django_capture_on_commit_callbacks):
     }
     page = client.get(reverse("contacts:import-detail", args=[job.pk])).content.decode()
     assert "Outlook" in page
-
-    # when checked and imported: 12/25/1985 settles that the month comes first
-    _check_and_import(client, job, django_capture_on_commit_callbacks)
-
-    job.refresh_from_db()
+    # 12/25/1985 settles that the month comes first: nobody is asked
     assert job.options["date_order"] == dates.DateOrder.MONTH_FIRST
+
+    # when checked and imported
+    _check_and_import(client, job, django_capture_on_commit_callbacks)
     brown = _person("Brown")
     assert brown.birthday == dt.date(1990, 3, 7)
     assert brown.position == "Sales Director"
@@ -548,6 +549,17 @@ def test_the_order_of_dates_is_asked_once_when_the_file_does_not_settle_it(
         client, job, django_capture_on_commit_callbacks, date_order=dates.DateOrder.MONTH_FIRST
     )
     assert _person("Brown").birthday == dt.date(1990, 3, 7)
+
+
+def test_the_command_reads_the_order_of_dates_from_the_file(head, tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    path = tmp_path / "outlook.csv"
+    path.write_bytes((DATA / "outlook_contacts.csv").read_bytes())
+
+    call_command("contacts_import", str(path), user=head.email, stdout=io.StringIO())
+
+    assert _person("Brown").birthday == dt.date(1990, 3, 7)
+    assert _person("Chen").birthday == dt.date(1985, 12, 25)
 
 
 def test_a_file_without_birthdays_is_not_asked_the_order_of_dates(client, head):
