@@ -286,6 +286,39 @@ def test_outlook_csv(client, head, django_capture_on_commit_callbacks):
     _imported_twice(client, "outlook.csv", data, django_capture_on_commit_callbacks)
 
 
+def test_outlook_com_layout_as_google_and_outlook_com_write_it(client, head):
+    # given the other Outlook layout (Outlook.com, and Google's "Outlook CSV" export)
+    client.force_login(head)
+    data = (DATA / "outlook_com_contacts.csv").read_bytes()
+
+    job = _upload(client, data, "outlook-com.csv")
+
+    assert _guessed(job) == {
+        "First Name": "first_name",
+        "Middle Name": "middle_name",
+        "Last Name": "last_name",
+        "E-mail Address": "email:work",
+        "E-mail 2 Address": "email:work",
+        "E-mail 3 Address": "email:work",
+        "Home Phone": "phone:home",
+        "Home Phone 2": "phone:home",
+        "Business Phone": "phone:work",
+        "Business Phone 2": "phone:work",
+        "Mobile Phone": "phone:mobile",
+        "Car Phone": "phone:other",
+        "Other Phone": "phone:other",
+        "Primary Phone": "phone:other",
+        "Business Fax": "phone:fax",
+        "Home Fax": "phone:fax",
+        "Other Fax": "phone:fax",
+        "Job Title": "position",
+        "Company": "company",
+        "Hobby": "interests",
+        "Birthday": "birthday",
+        "Notes": "notes",
+    }
+
+
 def test_outlook_csv_in_russian_windows_1251(client, head, django_capture_on_commit_callbacks):
     client.force_login(head)
     data = (DATA / "outlook_contacts_ru.csv").read_bytes()
