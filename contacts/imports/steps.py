@@ -37,8 +37,9 @@ def _file_read(name: str, data: bytes) -> FileRead:
         mapping = {str(i): code for i, code in enumerate(table.targets)}
     else:
         mapping = mapping_guess(table.headers, import_targets())
-    # Birthdays written 12/25/1985 settle the order of the file's dates at once.
-    date_order = date_columns_read(table, mapping).order
+    # Birthdays written 12/25/1985 settle the order of the file's dates at once (a vCard's are
+    # dates already).
+    date_order = "" if table.targets else date_columns_read(table, mapping).order
     return FileRead(
         total_rows=total,
         options={"format": file_format, "mapping": mapping, "date_order": date_order},
