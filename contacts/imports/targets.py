@@ -1,5 +1,6 @@
 """What a column of an imported file can be, and the guess of each column's field from its
-header (in either language, so that our own export maps back by itself)."""
+header (in either language, so that our own export maps back by itself), knowing how the tools
+people migrate from name their columns."""
 
 from __future__ import annotations
 
