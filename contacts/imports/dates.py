@@ -2,7 +2,8 @@
 
 Bitrix24, amoCRM and a Russian Excel write 31.12.1990; our export, Google and XLSX cells
 1990-12-31; Outlook and Google in English 12/31/1990 (month first), while British or Russian
-locales write 31/12/1990 (day first). A file does not say which: if any of its values has a
+locales write 31/12/1990 (day first); a date cell shown by Numbers or Excel may read
+"12 Apr 1985" or "12 апреля 1985 г.". A file does not say which: if any of its values has a
 first part over 12 the order is day first (a second part over 12, month first), otherwise the
 person is asked once on the mapping page and the answer is kept in the job's options
 ("date_order").
@@ -32,6 +33,30 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?: .*)?$")
 _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?: .*)?$")
 _NO_YEAR = re.compile(r"^--(\d{2})-?(\d{2})$")
+# Numbers and Excel show a date cell as "12 Apr 1985", "April 12, 1985" or "12 апреля 1985 г.".
+_NAMED = re.compile(r"^(\d{1,2})\.? ([^\W\d_]+)\.?,? (\d{4})(?: г\.?)?$")
+_NAMED_US = re.compile(r"^([^\W\d_]+)\.? (\d{1,2}),? (\d{4})$")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january", "янв", "январь", "января"),
+            ("feb", "february", "фев", "февр", "февраль", "февраля"),
+            ("mar", "march", "мар", "март", "марта"),
+            ("apr", "april", "апр", "апрель", "апреля"),
+            ("may", "май", "мая"),
+            ("jun", "june", "июн", "июнь", "июня"),
+            ("jul", "july", "июл", "июль", "июля"),
+            ("aug", "august", "авг", "август", "августа"),
+            ("sep", "sept", "september", "сен", "сент", "сентябрь", "сентября"),
+            ("oct", "october", "окт", "октябрь", "октября"),
+            ("nov", "november", "ноя", "нояб", "ноябрь", "ноября"),
+            ("dec", "december", "дек", "декабрь", "декабря"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 # Outlook writes an empty date as 0/0/00.
 _EMPTY = re.compile(r"^0{1,2}[./]0{1,2}[./]0{2,4}$")
 
@@ -50,7 +75,7 @@ def date_parse(value: str, *, order: str = "", today: dt.date | None = None) -> 
     Raises ``ValidationError`` with a message for the person when the value is not a date, has
     no year, or is written with slashes in an order the file does not settle and nobody chose.
     """
-    value = value.strip()
+    value = " ".join(value.split())
     today = today or dt.date.today()
     if not value or _EMPTY.match(value):
         return None
@@ -76,6 +101,10 @@ def date_parse(value: str, *, order: str = "", today: dt.date | None = None) -> 
                 % {"value": value}
             )
         day, month = (first, second) if order == DateOrder.DAY_FIRST else (second, first)
+    elif (found := _NAMED.match(value)) and found[2].lower() in _MONTHS:
+        day, month, year = int(found[1]), _MONTHS[found[2].lower()], int(found[3])
+    elif (found := _NAMED_US.match(value)) and found[1].lower() in _MONTHS:
+        day, month, year = int(found[2]), _MONTHS[found[1].lower()], int(found[3])
     else:
         raise ValidationError(
             _(

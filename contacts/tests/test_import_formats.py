@@ -531,6 +531,9 @@ def test_amocrm_contacts_export(client, head, django_capture_on_commit_callbacks
         ("25/12/1985", "", dt.date(1985, 12, 25)),  # the order is plain
         ("12/25/1985", "", dt.date(1985, 12, 25)),
         ("7.3.85", "", dt.date(1985, 3, 7)),
+        ("12 Apr 1985", "", dt.date(1985, 4, 12)),
+        ("April 12, 1985", "", dt.date(1985, 4, 12)),
+        ("12 апреля 1985 г.", "", dt.date(1985, 4, 12)),
         ("0/0/00", "", None),  # Outlook's empty date
         ("", "", None),
     ],
@@ -546,6 +549,7 @@ def test_dates_as_the_files_write_them(value, order, expected):
         ("3/7/1990", "either way round"),
         ("31.02.1990", "not a date of the calendar"),
         ("tomorrow", "is not a date"),
+        ("12 Foo 1985", "is not a date"),
     ],
 )
 def test_dates_that_cannot_be_kept_say_why(value, message):
