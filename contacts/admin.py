@@ -9,6 +9,7 @@ from .models import (
     ContactMerge,
     CustomField,
     Email,
+    ImportMapping,
     Interaction,
     Phone,
     Purchase,
@@ -145,6 +146,13 @@ class ContactMergeAdmin(admin.ModelAdmin):
     list_display = ["merged_at", "kept", "dropped", "actor", "undone_at"]
     raw_id_fields = ["kept", "dropped", "actor", "undone_by"]
     readonly_fields = ["moved", "kept_before"]
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(admin.ModelAdmin):
+    list_display = ["name", "saved_by", "saved_at"]
+    search_fields = ["name"]
+    raw_id_fields = ["saved_by"]
 
 
 for _model in (Contact, Company, Consent):

@@ -611,3 +611,29 @@ class ContactMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dropped_id} → {self.kept_id}"
+
+
+class ImportMapping(models.Model):
+    """A column mapping saved under a name, offered again when a file with the same columns is
+    imported (the next export from the same CRM). Shared by everyone who imports: it holds
+    column names and fields, no client data."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    # The file's column names, normalised and sorted, as one text: a file whose columns are the
+    # same (in any order) is offered the mapping.
+    headers_key = models.TextField(_("columns"), db_index=True)
+    # [[column name, field code], …] in the file's order.
+    columns = models.JSONField(_("fields of the columns"), default=list)
+    date_order = models.CharField(_("order of dates"), max_length=3, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("saved by"), null=True, on_delete=models.SET_NULL
+    )
+    saved_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        ordering = ["-saved_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -24,7 +24,8 @@ from crm.services import BulkReadRefused
 
 from . import exports, selectors
 from .forms import SORTS_CONTACT
-from .imports import readers, steps, targets
+from .imports import mappings, readers, steps, targets
+from .imports.dates import DateOrder
 from .imports.steps import CONTACT_IMPORT
 from .models import Contact, CustomField
 from .views import list_filters
@@ -50,11 +51,33 @@ class UploadForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    """One select per column of the file: which contact field it fills."""
+    """One select per column of the file: which contact field it fills; the order of dates
+    written with slashes; a name to save the mapping under."""
 
-    def __init__(self, *args, headers: list[str], mapping: dict[str, str], choices, **kwargs):
+    date_order = forms.ChoiceField(
+        label=gettext_lazy("Birthdays written with slashes"),
+        choices=[("", gettext_lazy("as the file shows")), *DateOrder.choices],
+        required=False,
+    )
+    save_as = forms.CharField(
+        label=gettext_lazy("Save this mapping as"),
+        help_text=gettext_lazy("It will be offered for the next file with the same columns."),
+        max_length=100,
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args,
+        headers: list[str],
+        mapping: dict[str, str],
+        choices,
+        date_order: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.headers = headers
+        self.fields["date_order"].initial = date_order
         for index, header in enumerate(headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(
                 label=header,
@@ -70,6 +93,14 @@ class MappingForm(forms.Form):
     def columns(self):
         return [self[f"col_{i}"] for i in range(len(self.headers))]
 
+    def asks_date_order(self) -> bool:
+        """The order is asked only where a column is (or was just) chosen as the birthday."""
+        if self.is_bound:
+            chosen = [self.data.get(f"col_{i}") for i in range(len(self.headers))]
+        else:
+            chosen = [self.fields[f"col_{i}"].initial for i in range(len(self.headers))]
+        return "birthday" in chosen or bool(self.fields["date_order"].initial)
+
 
 def _mapping_form(job: Job, data=None) -> tuple[MappingForm, steps.Preview]:
     preview = steps.import_preview(job)
@@ -78,6 +109,7 @@ def _mapping_form(job: Job, data=None) -> tuple[MappingForm, steps.Preview]:
         headers=preview.headers,
         mapping=job.options["mapping"],
         choices=targets.target_choices(targets.import_targets()),
+        date_order=job.options.get("date_order", ""),
     )
     return form, preview
 
@@ -122,12 +154,26 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 200
     try:
+        if request.method == "POST" and "reuse" in request.POST:
+            # A saved mapping put on the file; the page shows it to be checked.
+            try:
+                job = mappings.import_mapping_reuse(
+                    actor=request.user, job=job, saved_id=int(request.POST["reuse"])
+                )
+            except (ValueError, ValidationError) as exc:
+                problem = getattr(exc, "messages", None) or [_("Choose a saved mapping.")]
+                messages.error(request, " ".join(problem))
+            return redirect("contacts:import-detail", pk=job.pk)
         if request.method == "POST":
             mapping_form, preview = _mapping_form(job, request.POST)
             if mapping_form.is_valid():
                 try:
-                    job = steps.import_mapping_set(
-                        actor=request.user, job=job, mapping=mapping_form.mapping()
+                    job = mappings.import_mapping_choose(
+                        actor=request.user,
+                        job=job,
+                        mapping=mapping_form.mapping(),
+                        date_order=mapping_form.cleaned_data["date_order"],
+                        save_as=mapping_form.cleaned_data["save_as"],
                     )
                     job_check(actor=request.user, job=job)
                 except ValidationError as exc:
@@ -147,6 +193,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         preview=preview,
         file_format=readers.Format(job.options["format"]).label,
     )
+    if mapping_form is not None and preview is not None:
+        context.update(
+            export_format=mappings.export_format_label(preview.headers),
+            saved_mappings=mappings.import_mappings_for(preview.headers),
+            mapping_name=job.options.get("mapping_name", ""),
+        )
     return render(request, "contacts/io/detail.html", context, status=status)
 
 

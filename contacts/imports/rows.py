@@ -7,7 +7,6 @@ duplicate; a row the services refuse is reported by the column it came from.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 import zoneinfo
@@ -28,11 +27,13 @@ from contacts.validators import normalize_email, try_normalize_phone, validate_i
 from crm.jobs.kinds import Outcome, Progress
 from crm.models import User
 
+from . import dates
 from .readers import Table
 from .targets import CUSTOM_PREFIX, Target, import_targets, normalize
 
-_SPLIT_PHONES = re.compile(r"[;,\n]+")
-_SPLIT_EMAILS = re.compile(r"[;,\s]+")
+# Google Contacts puts several values in one cell with " ::: " between them.
+_SPLIT_PHONES = re.compile(r"(?:[;,\n]|:::)+")
+_SPLIT_EMAILS = re.compile(r"(?:[;,\s]|:::)+")
 _SPLIT_TAGS = re.compile(r"[;,\n]+")
 
 
@@ -68,15 +69,6 @@ def _choice_lookup(choices) -> dict[str, str]:
     return found
 
 
-def _parse_date(value: str) -> dt.date | None:
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _split_name(text: str) -> tuple[str, str, str]:
     """ "Иванов Иван Иванович" (Russian order: last, first, patronymic); "John Smith" (first,
     last) when written in Latin letters."""
@@ -101,6 +93,7 @@ class _Context:
     users: dict[str, User | None] = field(default_factory=dict)
     companies: dict[str, int] = field(default_factory=dict)
     visible: QuerySet[Contact] | None = None
+    date_order: str = ""  # dates.DateOrder, or "" when the file settles it
 
     def __post_init__(self) -> None:
         self.sources = _choice_lookup(Source.choices)
@@ -176,17 +169,13 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             else:
                 row.data["owner"] = ctx.users[key]
         elif code == "birthday":
-            date = _parse_date(value)
-            if date is None:
-                row.errors.append(
-                    (
-                        header,
-                        _("“%(value)s” is not a date; write it as YYYY-MM-DD or DD.MM.YYYY.")
-                        % {"value": value},
-                    )
-                )
+            try:
+                date = dates.date_parse(value, order=ctx.date_order)
+            except ValidationError as exc:
+                row.errors.append((header, exc.messages[0]))
             else:
-                row.data["birthday"] = date
+                if date is not None:
+                    row.data["birthday"] = date
         elif code == "time_zone":
             if value not in _time_zones():
                 row.errors.append(
@@ -349,10 +338,11 @@ def rows_import(
     table: Table,
     mapping: dict[str, str],
     progress: Progress | None = None,
+    date_order: str = "",
 ) -> Outcome:
     """Every row through the services, each in a savepoint: a bad row leaves no trace. The
     caller's transaction decides whether the good rows stay."""
-    ctx = _Context(actor=actor, targets=import_targets())
+    ctx = _Context(actor=actor, targets=import_targets(), date_order=date_order)
     columns = [
         (int(i), table.headers[int(i)], code)
         for i, code in sorted(mapping.items(), key=lambda kv: int(kv[0]))

@@ -19,6 +19,7 @@ from crm.jobs.kinds import FileRead, JobKind, Outcome, Progress, job_kind_regist
 from crm.jobs.services import job_kind_allowed, job_options_set, job_upload
 from crm.models import Job, User
 
+from .mappings import date_columns_read
 from .readers import file_format_detect, job_table, table_read
 from .rows import rows_import
 from .targets import import_targets, mapping_clean, mapping_guess
@@ -36,7 +37,13 @@ def _file_read(name: str, data: bytes) -> FileRead:
         mapping = {str(i): code for i, code in enumerate(table.targets)}
     else:
         mapping = mapping_guess(table.headers, import_targets())
-    return FileRead(total_rows=total, options={"format": file_format, "mapping": mapping})
+    # Birthdays written 12/25/1985 settle the order of the file's dates at once (a vCard's are
+    # dates already).
+    date_order = "" if table.targets else date_columns_read(table, mapping).order
+    return FileRead(
+        total_rows=total,
+        options={"format": file_format, "mapping": mapping, "date_order": date_order},
+    )
 
 
 def _rows_run(job: Job, progress: Progress) -> Outcome:
@@ -46,6 +53,7 @@ def _rows_run(job: Job, progress: Progress) -> Outcome:
         table=job_table(job),
         mapping=job.options["mapping"],
         progress=progress,
+        date_order=job.options.get("date_order", ""),
     )
 
 

@@ -1,5 +1,6 @@
 """What a column of an imported file can be, and the guess of each column's field from its
-header (in either language, so that our own export maps back by itself)."""
+header (in either language, so that our own export maps back by itself), knowing how the tools
+people migrate from name their columns."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ STATIC_TARGETS: tuple[Target, ...] = (
             "контакт",
             "контактное лицо",
             "полное имя",
+            "полное имя контакта",
             "имя фамилия",
         ),
     ),
@@ -66,7 +68,7 @@ STATIC_TARGETS: tuple[Target, ...] = (
         "middle_name",
         gettext_lazy("Patronymic"),
         _NAME,
-        synonyms=("отчество", "middle name", "patronymic"),
+        synonyms=("отчество", "middle name", "patronymic", "additional name"),
     ),
     Target(
         "phone:mobile",
@@ -122,6 +124,8 @@ STATIC_TARGETS: tuple[Target, ...] = (
             "email",
             "e mails",
             "emails",
+            "e mail address",
+            "email address",
             "mail",
             "почта",
             "эл почта",
@@ -165,6 +169,7 @@ STATIC_TARGETS: tuple[Target, ...] = (
             "company name",
             "organization",
             "organisation",
+            "organization name",
         ),
     ),
     Target(
@@ -177,14 +182,25 @@ STATIC_TARGETS: tuple[Target, ...] = (
         "position",
         gettext_lazy("Position"),
         _COMPANY,
-        synonyms=("должность", "position", "job title", "title"),
+        # Not "title": Outlook's Title is Mr./Ms.; its position is "Job Title".
+        synonyms=("должность", "position", "job title", "organization title"),
     ),
     Target(
         "tags",
         gettext_lazy("Tags"),
         _OTHER,
         multiple=True,
-        synonyms=("теги", "тэги", "метки", "тег", "tags", "tag", "labels"),
+        synonyms=(
+            "теги",
+            "тэги",
+            "метки",
+            "тег",
+            "tags",
+            "tag",
+            "labels",
+            "categories",
+            "категории",
+        ),
     ),
     Target(
         "source",
@@ -216,7 +232,7 @@ STATIC_TARGETS: tuple[Target, ...] = (
         "address",
         gettext_lazy("Address"),
         _OTHER,
-        synonyms=("адрес", "почтовый адрес", "address"),
+        synonyms=("адрес", "почтовый адрес", "address", "address formatted"),
     ),
     Target(
         "interests",
@@ -227,6 +243,7 @@ STATIC_TARGETS: tuple[Target, ...] = (
             "хобби",
             "интересы и хобби",
             "interests",
+            "hobby",
             "hobbies",
             "interests and hobbies",
         ),
@@ -306,14 +323,330 @@ def _synonyms(targets: dict[str, Target]) -> dict[str, str]:
     return found
 
 
+# --- the exports people migrate from -------------------------------------------------------
+#
+# Column names these tools write, compared after normalize(). A tool's own table wins over the
+# synonyms ("" leaves a column out on purpose: Outlook's Title is Mr./Ms., Bitrix24's
+# Ответственный is a person's name, not the e-mail of one of our users); a column the table
+# does not name is guessed as in any other file.
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    code: str
+    label: str | Promise
+    signature: frozenset[str]  # columns that together say the file came from this tool
+    columns: dict[str, str]
+
+
+_GOOGLE_COMMON = {
+    "labels": "",  # "* myContacts ::: Friends": Google's own groups, not tags
+    "group membership": "",
+    "name prefix": "",
+    "name suffix": "",
+    "nickname": "",
+    "language": "",
+    "address 1 formatted": "address",
+    "address 1 region": "region",
+    "notes": "notes",
+    "birthday": "birthday",
+}
+EXPORT_FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat(
+        "google",
+        gettext_lazy("Google Contacts"),
+        frozenset(
+            {
+                "given name",
+                "family name",
+                "additional name",
+                "yomi name",
+                "group membership",
+                "e mail 1 value",
+                "phone 1 value",
+                "organization 1 name",
+                "organization 1 title",
+            }
+        ),
+        {
+            **_GOOGLE_COMMON,
+            "name": "full_name",
+            "given name": "first_name",
+            "family name": "last_name",
+            "additional name": "middle_name",
+            "organization 1 name": "company",
+            "organization 1 title": "position",
+        },
+    ),
+    ExportFormat(
+        "google_2020",
+        gettext_lazy("Google Contacts"),
+        frozenset(
+            {
+                "first name",
+                "last name",
+                "file as",
+                "phonetic first name",
+                "labels",
+                "e mail 1 value",
+                "phone 1 value",
+                "organization name",
+                "organization title",
+            }
+        ),
+        {**_GOOGLE_COMMON, "organization department": ""},
+    ),
+    ExportFormat(
+        "outlook",
+        gettext_lazy("Outlook"),
+        frozenset(
+            {
+                "title",
+                "suffix",
+                "job title",
+                "e mail address",
+                "e mail type",
+                "e mail display name",
+                "e mail 2 address",
+                "business phone",
+                "mobile phone",
+                "home phone",
+                "business fax",
+                "primary phone",
+            }
+        ),
+        {
+            "title": "",  # Mr., Ms.
+            "suffix": "",
+            "job title": "position",
+            "profession": "",
+            "language": "",
+            "location": "",
+            "categories": "tags",  # "Business;VIP"
+            "hobby": "interests",
+            "primary phone": "phone:other",
+            "car phone": "phone:other",
+            "company main phone": "",  # the company's, shared by all its people
+            "assistant s phone": "",
+            "callback": "",
+            "pager": "",
+        },
+    ),
+    ExportFormat(
+        "outlook_ru",
+        gettext_lazy("Outlook"),
+        frozenset(
+            {
+                "обращение",
+                "суффикс",
+                "организация",
+                "отдел",
+                "адрес эл почты",
+                "тип эл почты",
+                "краткое имя эл почты",
+                "адрес 2 эл почты",
+                "телефон раб 2",
+                "телефон переносной",
+                "рабочий факс",
+            }
+        ),
+        {
+            "обращение": "",  # г-н, г-жа
+            "суффикс": "",
+            "профессия": "",
+            "язык": "",
+            "расположение": "",
+            "категории": "tags",
+            "хобби": "interests",
+            "основной телефон": "phone:other",
+            "телефон в машине": "phone:other",
+        },
+    ),
+    ExportFormat(
+        "bitrix24",
+        gettext_lazy("Bitrix24 contacts"),
+        frozenset(
+            {
+                "обращение",
+                "рабочий телефон",
+                "мобильный телефон",
+                "телефон для рассылок",
+                "номер пейджера",
+                "рабочий e mail",
+                "частный e mail",
+                "e mail для рассылок",
+                "тип контакта",
+                "доступен для всех",
+            }
+        ),
+        {
+            "id": "",
+            "обращение": "",  # г-н / г-жа
+            "ответственный": "",  # a person's name there, not one of our users' e-mails
+            "источник": "",  # Bitrix24's own list of sources
+            "тип контакта": "",
+            "номер пейджера": "",
+            "комментарий": "notes",
+        },
+    ),
+    ExportFormat(
+        "amocrm",
+        gettext_lazy("amoCRM contacts"),
+        frozenset(
+            {
+                "полное имя контакта",
+                "рабочий телефон",
+                "рабочий прямой телефон",
+                "мобильный телефон",
+                "рабочий email",
+                "личный email",
+                "другой email",
+                "кем создан",
+            }
+        ),
+        {
+            "id": "",
+            "ответственный": "",
+            "полное имя контакта": "full_name",
+        },
+    ),
+)
+
+
+def export_format_recognise(headers: list[str]) -> ExportFormat | None:
+    """The tool the file was exported from, when enough of its column names are there."""
+    names = {normalize(h) for h in headers}
+    best, score = None, 0
+    for found in EXPORT_FORMATS:
+        matched = len(found.signature & names)
+        if matched > score:
+            best, score = found, matched
+    return best if score >= 3 else None
+
+
+# Words in a column name that say it holds a phone or an e-mail, and of which kind.
+_PHONE_WORDS = frozenset({"phone", "phones", "telephone", "tel", "телефон", "телефоны", "тел"})
+_FAX_WORDS = frozenset({"fax", "факс", "факса"})
+_MOBILE_WORDS = frozenset({"mobile", "cell", "iphone", "мобильный", "сотовый", "моб", "переносной"})
+_EMAIL_WORDS = frozenset({"email", "emails", "mail", "почта", "почты"})
+_KIND_WORDS = {
+    "work": frozenset(
+        {
+            "work",
+            "business",
+            "office",
+            "рабочий",
+            "рабочая",
+            "рабочего",
+            "раб",
+            "служебный",
+            "прямой",
+        }
+    ),
+    "home": frozenset({"home", "домашний", "домашняя", "дом"}),
+    "personal": frozenset({"personal", "private", "личный", "личная", "частный", "частная"}),
+    "other": frozenset(
+        {"other", "main", "primary", "car", "другой", "другая", "дополнительный", "доп", "основной"}
+    ),
+}
+# A column that names a phone or an e-mail but not the person's own value: its type, its label,
+# a display name, an assistant's or the company's number, a pager.
+_NOT_A_VALUE = frozenset(
+    {
+        "type",
+        "label",
+        "display",
+        "name",
+        "тип",
+        "имя",
+        "краткое",
+        "assistant",
+        "assistants",
+        "помощника",
+        "company",
+        "компании",
+        "организации",
+        "pager",
+        "пейджер",
+        "пейджера",
+        "телетайп",
+        "callback",
+        "radio",
+        "telex",
+        "tty",
+        "tdd",
+        "isdn",
+        "yomi",
+    }
+)
+
+
+def _point_guess(name: str) -> str:
+    """A phone or e-mail column by the words of its name: "Phone : mobile", "Phone 2 - Value",
+    "Business Phone 2", "E-mail 3 Address", "Рабочий e-mail", "Телефон (домашний)"."""
+    words = set(name.replace("e mail", "email").split())
+    if words & _NOT_A_VALUE:
+        return ""
+    if words & _EMAIL_WORDS:
+        if words & _KIND_WORDS["personal"] or words & _KIND_WORDS["home"]:
+            return "email:personal"
+        if words & _KIND_WORDS["other"]:
+            return "email:other"
+        return "email:work"
+    if words & _FAX_WORDS:
+        return "phone:fax"
+    if words & _PHONE_WORDS or words & _MOBILE_WORDS:
+        if words & _MOBILE_WORDS:
+            return "phone:mobile"
+        for kind in ("work", "home", "other"):
+            if words & _KIND_WORDS[kind]:
+                return f"phone:{kind}"
+        return "phone:mobile"
+    return ""
+
+
+_ADDRESS_WORDS = frozenset({"address", "адрес"})
+
+
+def _address_guess(name: str) -> str:
+    """ "Address (home)", "Адрес (рабочий)": an address with only its kind named; not its
+    parts ("Address 1 - Street", "Business Address PO Box")."""
+    words = set(name.split())
+    kinds = frozenset().union(*_KIND_WORDS.values())
+    if words & _ADDRESS_WORDS and not words - _ADDRESS_WORDS - kinds:
+        return "address"
+    return ""
+
+
+def _strip_numbers(name: str) -> str:
+    """ "organization 1 name" → "organization name", "примечание 2" → "примечание"."""
+    return " ".join(w for w in name.split() if not w.isdigit())
+
+
 def mapping_guess(headers: list[str], targets: dict[str, Target]) -> dict[str, str]:
     """``{"<column index>": "<target code>"}`` from the headers; the first column wins a field
-    that takes one column."""
+    that takes one column.
+
+    A column is looked up in the table of the tool the file came from (if recognised), then
+    among the synonyms, then among them without its number ("E-mail 2 Address"), then by the
+    words that name a phone or an e-mail and its kind."""
     words = _synonyms(targets)
+    source = export_format_recognise(headers)
     taken: set[str] = set()
     mapping: dict[str, str] = {}
     for index, header in enumerate(headers):
-        code = words.get(normalize(header), "")
+        name = normalize(header)
+        if source is not None and name in source.columns:
+            code = source.columns[name]
+        else:
+            code = (
+                words.get(name)
+                or words.get(_strip_numbers(name))
+                or _point_guess(_strip_numbers(name))
+                or _address_guess(_strip_numbers(name))
+            )
+        if code not in targets:
+            code = ""
         if code and not targets[code].multiple and code in taken:
             code = ""
         taken.add(code)
