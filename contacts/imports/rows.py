@@ -24,7 +24,12 @@ from django.utils.translation import gettext as _
 from contacts import services
 from contacts.models import Channel, Company, Contact, Email, Phone, Source
 from contacts.selectors import can_see_all_contacts, contacts_visible_to
-from contacts.validators import normalize_email, try_normalize_phone, validate_inn
+from contacts.validators import (
+    normalize_email,
+    normalize_phone,
+    try_normalize_phone,
+    validate_inn,
+)
 from crm.jobs.kinds import Outcome, Progress
 from crm.models import User
 
@@ -54,6 +59,8 @@ class _Row:
     phones_before: int = 0
     emails_before: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+    # Optional values left out, the row imported without them: (column, message).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -115,8 +122,12 @@ def _time_zones() -> frozenset[str]:
 
 
 def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
+    """The row's values. One that cannot be taken is left out with a warning and the rest of
+    the person still comes in; only what makes a person is required (see the end)."""
     row = _Row(number)
     full_name = ""
+    left_out = row.warnings
+    points_bad: list[tuple[str, str]] = []  # phones and e-mails that cannot be read
     for index, header, code in columns:
         value = cells[index]
         row.column_of.setdefault(code, header)
@@ -126,10 +137,20 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             full_name = value
         elif code.startswith("phone:"):
             for number_text in filter(None, (p.strip() for p in _SPLIT_PHONES.split(value))):
+                try:
+                    normalize_phone(number_text)
+                except ValidationError as exc:
+                    points_bad.append((header, exc.messages[0]))
+                    continue
                 row.phones.append({"number": number_text, "kind": code.split(":", 1)[1]})
                 row.phone_columns.append(header)
         elif code.startswith("email:"):
             for address in filter(None, _SPLIT_EMAILS.split(value)):
+                try:
+                    normalize_email(address)
+                except ValidationError as exc:
+                    points_bad.append((header, exc.messages[0]))
+                    continue
                 row.emails.append({"address": address, "kind": code.split(":", 1)[1]})
                 row.email_columns.append(header)
         elif code == "company":
@@ -141,7 +162,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
         elif code == "source":
             source = ctx.sources.get(normalize(value))
             if source is None:
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("“%(value)s” is not a known source; use one of: %(choices)s.")
@@ -153,7 +174,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
         elif code == "preferred_channel":
             channel = ctx.channels.get(normalize(value))
             if channel is None:
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("“%(value)s” is not a known channel; use one of: %(choices)s.")
@@ -167,7 +188,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             if key not in ctx.users:
                 ctx.users[key] = User.objects.filter(email__iexact=key, is_active=True).first()
             if ctx.users[key] is None:
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("There is no active user with e-mail “%(value)s”.") % {"value": value},
@@ -178,7 +199,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
         elif code == "birthday":
             date = _parse_date(value)
             if date is None:
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("“%(value)s” is not a date; write it as YYYY-MM-DD or DD.MM.YYYY.")
@@ -189,7 +210,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
                 row.data["birthday"] = date
         elif code == "time_zone":
             if value not in _time_zones():
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("“%(value)s” is not a time zone such as Europe/Moscow.")
@@ -208,6 +229,17 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             if part and not row.data.get(key):
                 row.data[key] = part
                 row.column_of[key] = row.column_of["full_name"]
+    # What makes a person is a name or a way to reach them; every other value is optional:
+    # the person comes in without it, and the row's report says which and why.
+    named = row.data.get("first_name") or row.data.get("last_name")
+    if points_bad and not (named or row.phones or row.emails):
+        row.errors.extend(points_bad)  # nothing left would make a person: refused for these
+    else:
+        left_out[:0] = points_bad
+    row.warnings = [
+        (column, _("%(problem)s The value was left out.") % {"problem": message})
+        for column, message in left_out
+    ]
     return row
 
 
@@ -362,6 +394,7 @@ def rows_import(
     for number, cells in table.rows():
         row = _row_build(number, cells, columns, ctx)
         errors = list(row.errors)
+        warnings = row.warnings + table.notes.pop(number, [])
         created_companies: dict[str, int] = {}
         done = ""
         try:
@@ -377,7 +410,8 @@ def rows_import(
             errors.append(("", _("The row could not be saved: %(error)s") % {"error": exc}))
         if errors:
             outcome.row_refused(number, errors)
-        else:
+        outcome.row_warned(number, warnings)
+        if not errors:
             ctx.companies.update(created_companies)
             if done == "created":
                 outcome.created += 1
