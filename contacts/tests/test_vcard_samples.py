@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from contacts.imports import steps
 from contacts.imports.readers import Format
 from contacts.models import Contact
 from contacts.tests.io_support import check, csv_bytes, run, upload
-from contacts.vcard import cards_parse
+from contacts.vcard import VCardError, cards_parse
 from crm.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +283,39 @@ def test_a_written_card_still_reads_back_through_the_import(head):
 
     assert len(preview.rows) == 1
     assert "Dartmouth" in preview.rows[0][1]
+
+
+_LINES = st.sampled_from(
+    [
+        "BEGIN:VCARD",
+        "END:VCARD",
+        "VERSION:2.1",
+        "VERSION:3.0",
+        "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=D0=98=D0=B2=",
+        "=D0=B0;=D0",
+        " folded",
+        'TEL;VALUE=uri;TYPE="work,voice":tel:+1-418-656-9254;ext=102',
+        "PHOTO;ENCODING=b:AAAA",
+        "NOTE;CHARSET=nope;ENCODING=QUOTED-PRINTABLE:=FF=",
+        "BDAY:--0203",
+        "item1.TEL:555",
+        "item1.X-ABLabel:_$!<Mobile>!$_",
+        "",
+    ]
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(_LINES, st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)),
+        max_size=25,
+    ),
+    st.sampled_from(["\r\n", "\n", "\r\r\n"]),
+)
+def test_any_text_gives_cards_or_a_vcard_error_never_a_crash(lines, newline):
+    try:
+        cards = list(cards_parse(newline.join(lines)))
+    except VCardError:
+        return
+    assert all(isinstance(c.left_out, list) for c in cards)
