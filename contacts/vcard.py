@@ -123,6 +123,9 @@ _NAME = re.compile(r"^[A-Za-z0-9-]+$")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 _NO_YEAR = re.compile(r"^--\d{2}-?\d{2}")
+# The properties a contact has a field for; the rest (X- extensions, URL, NICKNAME, GEO, KEY…)
+# are passed over without a note. PHOTO gets one: people notice a missing photo.
+_READ = {"N", "FN", "TEL", "EMAIL", "ORG", "TITLE", "BDAY", "ADR", "NOTE", "CATEGORIES"}
 
 
 class _Unreadable(ValueError):
@@ -327,7 +330,7 @@ def _card_read(props: list[_Property]) -> Card:
             card.left_out.append((prop.name, _("The photo was left out: a contact has no photo.")))
             continue
         if prop.name not in _READ:
-            continue  # X- extensions, and what a contact has no field for (URL, LOGO, GEO…)
+            continue
         try:
             value = _decoded(prop)
         except _Unreadable as exc:
@@ -379,9 +382,6 @@ def _card_read(props: list[_Property]) -> Card:
         card.address, card.region = _address(parts)
     card.notes = "\n".join(n for n in notes if n)
     return card
-
-
-_READ = {"N", "FN", "TEL", "EMAIL", "ORG", "TITLE", "BDAY", "ADR", "NOTE", "CATEGORIES"}
 
 
 def cards_parse(text: str) -> Iterator[Card]:
