@@ -22,9 +22,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contacts import services
-from contacts.models import Channel, Company, Contact, Email, Phone, Source
+from contacts.models import Channel, Company, Contact, CustomField, Email, Phone, Source
 from contacts.selectors import can_see_all_contacts, contacts_visible_to
 from contacts.validators import (
+    clean_custom_value,
     normalize_email,
     normalize_phone,
     try_normalize_phone,
@@ -108,10 +109,15 @@ class _Context:
     users: dict[str, User | None] = field(default_factory=dict)
     companies: dict[str, int] = field(default_factory=dict)
     visible: QuerySet[Contact] | None = None
+    custom_fields: dict[str, CustomField] = field(default_factory=dict)  # by code
 
     def __post_init__(self) -> None:
         self.sources = _choice_lookup(Source.choices)
         self.channels = _choice_lookup(Channel.choices)
+        self.custom_fields = {
+            f.code: f
+            for f in CustomField.objects.filter(target=CustomField.Target.CONTACT, is_active=True)
+        }
         if not can_see_all_contacts(self.actor):
             self.visible = contacts_visible_to(self.actor)
 
@@ -220,7 +226,15 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             else:
                 row.data["time_zone"] = value
         elif code.startswith(CUSTOM_PREFIX):
-            row.custom[code.removeprefix(CUSTOM_PREFIX)] = value
+            custom_code = code.removeprefix(CUSTOM_PREFIX)
+            definition = ctx.custom_fields.get(custom_code)
+            try:
+                if definition is not None:
+                    clean_custom_value(definition, value)
+            except ValidationError as exc:
+                left_out.append((header, exc.messages[0]))
+            else:
+                row.custom[custom_code] = value
         else:
             row.data[code] = value
     if full_name:
