@@ -319,3 +319,18 @@ def test_any_text_gives_cards_or_a_vcard_error_never_a_crash(lines, newline):
     except VCardError:
         return
     assert all(isinstance(c.left_out, list) for c in cards)
+
+
+def test_a_21_file_written_in_windows_1251_without_quoted_printable_imports(head):
+    # given an old phone's export: 8-bit Cyrillic straight in the file, in windows-1251
+    data = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=WINDOWS-1251:Щукина;Ёлка;;;\r\n"
+        "TEL;CELL:89161234567\r\nEND:VCARD\r\n"
+    ).encode("cp1251")
+
+    job = run(head, check(head, upload(head, data, name="old-phone.vcf")))
+
+    assert job.status == Job.Status.DONE
+    yolka = _person(last_name="Щукина")
+    assert yolka.first_name == "Ёлка"
+    assert _phones(yolka) == [("+79161234567", "mobile")]
