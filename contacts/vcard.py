@@ -148,6 +148,8 @@ class _Property:
 
 
 def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    if '"' not in text:
+        return text.split(separator)
     parts, current, quoted = [], [], False
     for char in text:
         if char == '"':
@@ -164,6 +166,9 @@ def _split_outside_quotes(text: str, separator: str) -> list[str]:
 def _head_end(line: str) -> int:
     """Where the name and parameters end: the first colon outside a quoted parameter value
     (TYPE="work,voice"); -1 when there is none."""
+    colon = line.find(":")
+    if colon < 0 or line.find('"', 0, colon) < 0:
+        return colon
     quoted = False
     for index, char in enumerate(line):
         if char == '"':
@@ -182,22 +187,22 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """(number of the first physical line, the property's whole line) with folding undone:
     a line break followed by a space or a tab (RFC 6350 §3.2; 2.1 and 3.0 alike), and 2.1's
     quoted-printable soft break, a ``=`` at the end of the line (RFC 2045 §6.7)."""
-    current: str | None = None
+    parts: list[str] = []  # of the line being read; joined once (a photo has hundreds)
     start = 0
     quoted_printable = False
     for number, line in enumerate(_BREAK.split(text), start=1):
-        if current is not None and line[:1] in (" ", "\t"):
-            current += line[1:]
+        if parts and line[:1] in (" ", "\t"):
+            parts.append(line[1:])
             continue
-        if current is not None and quoted_printable and current.endswith("=") and line:
-            current += "\n" + line  # the decoder drops "=\n" as the soft break it is
+        if parts and quoted_printable and line and parts[-1].endswith("="):
+            parts.append("\n" + line)  # the decoder drops "=\n" as the soft break it is
             continue
-        if current is not None:
-            yield start, current
-        current, start = line, number
+        if parts:
+            yield start, "".join(parts)
+        parts, start = [line], number
         quoted_printable = _is_quoted_printable(line)
-    if current is not None:
-        yield start, current
+    if parts:
+        yield start, "".join(parts)
 
 
 def _property(line: str) -> _Property | None:
