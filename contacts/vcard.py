@@ -194,7 +194,13 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
         if parts and line[:1] in (" ", "\t"):
             parts.append(line[1:])
             continue
-        if parts and quoted_printable and line and parts[-1].endswith("="):
+        if (
+            parts
+            and quoted_printable
+            and line
+            and parts[-1].endswith("=")
+            and not line.upper().startswith(("END:VCARD", "BEGIN:VCARD"))  # a stray last "="
+        ):
             parts.append("\n" + line)  # the decoder drops "=\n" as the soft break it is
             continue
         if parts:

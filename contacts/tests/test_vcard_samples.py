@@ -334,3 +334,15 @@ def test_a_21_file_written_in_windows_1251_without_quoted_printable_imports(head
     yolka = _person(last_name="Щукина")
     assert yolka.first_name == "Ёлка"
     assert _phones(yolka) == [("+79161234567", "mobile")]
+
+
+def test_a_stray_soft_break_before_the_end_of_a_card_does_not_swallow_it():
+    text = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN;ENCODING=QUOTED-PRINTABLE:Smith;Bob=\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Ann Lee\r\nEND:VCARD\r\n"
+    )
+
+    bob, ann = cards_parse(text)
+
+    assert (bob.last_name, bob.first_name) == ("Smith", "Bob")
+    assert ann.full_name == "Ann Lee"
