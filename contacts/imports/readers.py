@@ -8,7 +8,7 @@ import io
 import os
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import openpyxl
@@ -37,6 +37,9 @@ class Table:
     headers: list[str]
     read_rows: Callable[[], Iterator[tuple[int, list[str]]]]  # (row number in the file, cells)
     targets: list[str] | None = None  # known targets of the columns (vCard)
+    # Row number → (column, note) on parts of the row the reader left out (a vCard's photo);
+    # filled as the rows are read, for the row's report.
+    notes: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         width = len(self.headers)
@@ -229,16 +232,20 @@ def _card_cells(card: Card) -> list[str]:
 
 def _vcard_table(data: bytes) -> Table:
     text = _decode(data)
+    notes: dict[int, list[tuple[str, str]]] = {}
 
     def read_rows():
         try:
             for number, card in enumerate(cards_parse(text), start=1):
+                if card.left_out:
+                    notes[number] = card.left_out
                 yield number, _card_cells(card)
         except VCardError as exc:
             raise JobFileError(str(exc)) from None
 
     targets = {t.code: t for t in STATIC_TARGETS}
-    return Table([str(targets[c].label) for c in VCARD_COLUMNS], read_rows, list(VCARD_COLUMNS))
+    headers = [str(targets[c].label) for c in VCARD_COLUMNS]
+    return Table(headers, read_rows, list(VCARD_COLUMNS), notes)
 
 
 def table_read(data: bytes, file_format: str) -> Table:

@@ -21,9 +21,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contacts import services
-from contacts.models import Channel, Company, Contact, Email, Phone, Source
+from contacts.models import Channel, Company, Contact, CustomField, Email, Phone, Source
 from contacts.selectors import can_see_all_contacts, contacts_visible_to
-from contacts.validators import normalize_email, try_normalize_phone, validate_inn
+from contacts.validators import (
+    clean_custom_value,
+    normalize_email,
+    normalize_phone,
+    try_normalize_phone,
+    validate_inn,
+)
 from crm.jobs.kinds import Outcome, Progress
 from crm.models import User
 
@@ -55,6 +61,8 @@ class _Row:
     phones_before: int = 0
     emails_before: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+    # Optional values left out, the row imported without them: (column, message).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -94,10 +102,15 @@ class _Context:
     companies: dict[str, int] = field(default_factory=dict)
     visible: QuerySet[Contact] | None = None
     date_order: str = ""  # dates.DateOrder, or "" when the file settles it
+    custom_fields: dict[str, CustomField] = field(default_factory=dict)  # by code
 
     def __post_init__(self) -> None:
         self.sources = _choice_lookup(Source.choices)
         self.channels = _choice_lookup(Channel.choices)
+        self.custom_fields = {
+            f.code: f
+            for f in CustomField.objects.filter(target=CustomField.Target.CONTACT, is_active=True)
+        }
         if not can_see_all_contacts(self.actor):
             self.visible = contacts_visible_to(self.actor)
 
@@ -108,8 +121,12 @@ def _time_zones() -> frozenset[str]:
 
 
 def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
+    """The row's values. One that cannot be taken is left out with a warning and the rest of
+    the person still comes in; only what makes a person is required (see the end)."""
     row = _Row(number)
     full_name = ""
+    left_out = row.warnings
+    points_bad: list[tuple[str, str]] = []  # phones and e-mails that cannot be read
     for index, header, code in columns:
         value = cells[index]
         row.column_of.setdefault(code, header)
@@ -119,10 +136,20 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             full_name = value
         elif code.startswith("phone:"):
             for number_text in filter(None, (p.strip() for p in _SPLIT_PHONES.split(value))):
+                try:
+                    normalize_phone(number_text)
+                except ValidationError as exc:
+                    points_bad.append((header, exc.messages[0]))
+                    continue
                 row.phones.append({"number": number_text, "kind": code.split(":", 1)[1]})
                 row.phone_columns.append(header)
         elif code.startswith("email:"):
             for address in filter(None, _SPLIT_EMAILS.split(value)):
+                try:
+                    normalize_email(address)
+                except ValidationError as exc:
+                    points_bad.append((header, exc.messages[0]))
+                    continue
                 row.emails.append({"address": address, "kind": code.split(":", 1)[1]})
                 row.email_columns.append(header)
         elif code == "company":
@@ -134,7 +161,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
         elif code == "source":
             source = ctx.sources.get(normalize(value))
             if source is None:
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("“%(value)s” is not a known source; use one of: %(choices)s.")
@@ -146,7 +173,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
         elif code == "preferred_channel":
             channel = ctx.channels.get(normalize(value))
             if channel is None:
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("“%(value)s” is not a known channel; use one of: %(choices)s.")
@@ -160,7 +187,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             if key not in ctx.users:
                 ctx.users[key] = User.objects.filter(email__iexact=key, is_active=True).first()
             if ctx.users[key] is None:
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("There is no active user with e-mail “%(value)s”.") % {"value": value},
@@ -172,13 +199,13 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             try:
                 date = dates.date_parse(value, order=ctx.date_order)
             except ValidationError as exc:
-                row.errors.append((header, exc.messages[0]))
+                left_out.append((header, exc.messages[0]))
             else:
                 if date is not None:
                     row.data["birthday"] = date
         elif code == "time_zone":
             if value not in _time_zones():
-                row.errors.append(
+                left_out.append(
                     (
                         header,
                         _("“%(value)s” is not a time zone such as Europe/Moscow.")
@@ -188,7 +215,15 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             else:
                 row.data["time_zone"] = value
         elif code.startswith(CUSTOM_PREFIX):
-            row.custom[code.removeprefix(CUSTOM_PREFIX)] = value
+            custom_code = code.removeprefix(CUSTOM_PREFIX)
+            definition = ctx.custom_fields.get(custom_code)
+            try:
+                if definition is not None:
+                    clean_custom_value(definition, value)
+            except ValidationError as exc:
+                left_out.append((header, exc.messages[0]))
+            else:
+                row.custom[custom_code] = value
         else:
             row.data[code] = value
     if full_name:
@@ -197,6 +232,17 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             if part and not row.data.get(key):
                 row.data[key] = part
                 row.column_of[key] = row.column_of["full_name"]
+    # What makes a person is a name or a way to reach them; every other value is optional:
+    # the person comes in without it, and the row's report says which and why.
+    named = row.data.get("first_name") or row.data.get("last_name")
+    if points_bad and not (named or row.phones or row.emails):
+        row.errors.extend(points_bad)  # nothing left would make a person: refused for these
+    else:
+        left_out[:0] = points_bad
+    row.warnings = [
+        (column, _("%(problem)s The value was left out.") % {"problem": message})
+        for column, message in left_out
+    ]
     return row
 
 
@@ -352,6 +398,7 @@ def rows_import(
     for number, cells in table.rows():
         row = _row_build(number, cells, columns, ctx)
         errors = list(row.errors)
+        warnings = row.warnings + table.notes.pop(number, [])
         created_companies: dict[str, int] = {}
         done = ""
         try:
@@ -367,7 +414,8 @@ def rows_import(
             errors.append(("", _("The row could not be saved: %(error)s") % {"error": exc}))
         if errors:
             outcome.row_refused(number, errors)
-        else:
+        outcome.row_warned(number, warnings)
+        if not errors:
             ctx.companies.update(created_companies)
             if done == "created":
                 outcome.created += 1

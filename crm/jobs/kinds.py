@@ -56,6 +56,15 @@ class Outcome:
             if len(self.errors) < MAX_STORED_ERRORS:
                 self.errors.append({"row": number, "field": column, "message": message})
 
+    def row_warned(self, number: int, problems: Iterable[tuple[str, str]]) -> None:
+        """Keep (column, message) notes on a row that is not refused for them: a value left
+        out, a part of the file that could not be read. Shown with the errors, marked."""
+        for column, message in problems:
+            if len(self.errors) < MAX_STORED_ERRORS:
+                self.errors.append(
+                    {"row": number, "field": column, "message": message, "warning": True}
+                )
+
 
 @dataclass(frozen=True)
 class JobKind:
