@@ -269,6 +269,7 @@ def _timeline_context(request: HttpRequest, contact: Contact, kinds: list[str]) 
         more = "?" + "&".join(p for p in (kind_query, urlencode({"before": cursor.encode()})) if p)
     return {
         "contact": contact,
+        "masks": selectors.masked_fields_for(request.user),
         "items": items,
         "chips": chips,
         "kinds": kinds,
@@ -372,7 +373,11 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, _("Note added."))
         return redirect(contact)
-    return render(request, "contacts/_timeline_item.html", {"item": note, "just_added": True})
+    return render(
+        request,
+        "contacts/_timeline_item.html",
+        {"item": note, "just_added": True, "masks": selectors.masked_fields_for(user)},
+    )
 
 
 @login_required
