@@ -247,3 +247,14 @@ def test_a_task_set_on_the_card_follows_a_merge_and_comes_back_on_undo(client, h
     services.contact_merge_undo(actor=head, merge=merge)
     assert Task.objects.get().object_id == str(drop.pk)
     assert "Перезвонить Петрову" not in client.get(keep.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("due", ["1900-10-10T05:20:55Z", "9999-12-31T23:00:00Z"])
+def test_a_due_time_out_of_any_calendar_is_refused(api_client_for, manager, due):
+    response = api_client_for(manager).post(
+        "/api/v1/tasks/", {"title": "Когда-то", "due_at": due}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "due_at" in response.json()["fields"]
+    assert not Task.objects.exists()
