@@ -22,6 +22,7 @@ import phonenumbers
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import (
     Company,
@@ -72,6 +73,28 @@ PAGE_MODELS = {
 @pytest.fixture
 def demo(db):
     demo_load_all("demo-password-1")
+    # Contact details people typed into free text, on the records the crawl opens first: a
+    # note, a call's subject, the contact's and the company's notes and a custom text field.
+    written = "Перезвонить на 8 (958) 306-07-66 или +7 912 345-67-89, почта ivan.free@example.ru"
+    contact = (
+        Contact.objects.filter(phones__isnull=False, emails__isnull=False, merged_into=None)
+        .order_by("pk")
+        .first()
+    )
+    field = CustomField.objects.create(
+        target=CustomField.Target.CONTACT, code="free_text", label="Комментарий", field_type="text"
+    )
+    contact.notes = written
+    contact.custom = {**contact.custom, field.code: written}
+    contact.save(update_fields=["notes", "custom"])
+    Interaction.objects.create(
+        contact=contact, kind=Interaction.Kind.NOTE, body=written, occurred_at=timezone.now()
+    )
+    Interaction.objects.create(
+        contact=contact, kind=Interaction.Kind.CALL, subject=written, occurred_at=timezone.now()
+    )
+    company = Company.objects.filter(phones__isnull=False, emails__isnull=False).order_by("pk")
+    company.update(notes=written)
 
 
 def _sample_ids(model, user) -> list[int]:
