@@ -101,5 +101,5 @@ def test_the_import_check_reports_the_rows_birthday(head, settings, tmp_path):
 
     assert (job.created_count, job.error_count) == (1, 1)
     error = job.errors[0]
-    assert error["row"] == 2
+    assert (error["row"], error["field"]) == (2, "Дата рождения")
     assert FUTURE in error["message"]
