@@ -19,7 +19,7 @@ from crm.selectors import users_assignable_by
 
 from .models import Channel, Company, Consent, Contact, CustomField, Email, Phone, Source
 from .selectors import companies_visible_to
-from .validators import format_phone
+from .validators import EARLIEST_BIRTHDAY, format_phone
 
 
 class DateInput(forms.DateInput):
@@ -197,6 +197,13 @@ class ContactForm(CustomFieldsMixin, ServiceForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         self.fields["last_name"].widget.attrs["autofocus"] = True
+        # The calendar offers only the days the service takes (validators.validate_birthday).
+        self.fields["birthday"].widget.attrs.update(
+            {
+                "min": EARLIEST_BIRTHDAY.isoformat(),
+                "max": timezone.localdate().isoformat(),
+            }
+        )
         self.fields["company"].queryset = companies_visible_to(user)
         self.fields["company"].error_messages["invalid_choice"] = _(
             "Pick a company from the suggestions."
