@@ -7,7 +7,7 @@ class ContactsConfig(AppConfig):
     verbose_name = _("Contacts")
 
     def ready(self) -> None:
-        from .blocks import card_blocks_register
+        from .blocks import card_blocks_register, task_subjects_register
         from .demo import demo_loaders_register
         from .imports.steps import job_kinds_register
         from .navigation import navigation_register
@@ -21,5 +21,6 @@ class ContactsConfig(AppConfig):
         search_providers_register()
         demo_loaders_register()
         card_blocks_register()
+        task_subjects_register()
         merge_movers_register()
         job_kinds_register()

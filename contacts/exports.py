@@ -6,6 +6,14 @@ masked fields masked, and every export is written to the access log with its siz
 with the day's other bulk reads against the role's daily cap (``BulkReadRefused`` past it).
 
 The columns carry the same labels the import recognises, so an exported file imports back.
+
+No cell can run as a formula (OWASP "CSV injection"): text that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return — phone numbers in E.164 (``+7916…``) included — gets a
+leading ``'`` in CSV (which the import takes off again) and is stored as text with Excel's
+"quote prefix" in XLSX (shown as written, still text after the cell is edited). Numbers that are
+numbers — custom number fields — are not text: XLSX stores them as numeric cells, and CSV writes
+them as they are (``-5.00``), since a spreadsheet reading ``-5.00`` gets the number -5 and runs
+nothing; a quote there would turn the column into text that no longer sums.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
@@ -28,10 +37,11 @@ from openpyxl.styles import Font
 from crm.models import AccessLog, User
 
 from .imports.targets import STATIC_TARGETS
-from .masking import email_for, phone_for
+from .masking import email_for, phone_for, text_for
 from .models import Contact, CustomField, Email, Phone
 from .selectors import contacts_visible_to, export_cap_for, masked_fields_for
 from .services.access import bulk_read
+from .validators import FORMULA_STARTS
 from .vcard import Card, card_serialize
 
 FORMATS = {
@@ -67,15 +77,20 @@ class ExportFile:
     chunks: Iterator[bytes]
 
 
+def _runs_as_formula(value: str) -> bool:
+    return value.startswith(FORMULA_STARTS)
+
+
 def _cell_safe(value: str) -> str:
-    """A cell a spreadsheet would run as a formula (=HYPERLINK(…), +cmd|…) gets a leading quote
-    (OWASP "CSV injection"); phone numbers such as +7916… stay as they are."""
-    if value and (
-        value[0] in "=@\t\r"
-        or (value[0] in "+-" and len(value) > 1 and not (value[1].isdigit() or value[1] == " "))
-    ):
-        return "'" + value
-    return value
+    """Text for a CSV cell: a leading quote before anything a spreadsheet would evaluate."""
+    return "'" + value if _runs_as_formula(value) else value
+
+
+def _csv_cell(value) -> str:
+    # A real number stays a number; everything else is text and is neutralised.
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return _cell_safe(_text(value))
 
 
 # --- rows ----------------------------------------------------------------------------------
@@ -101,6 +116,19 @@ def _phones(contact: Contact, masked: set[str]) -> list[tuple[str, str]]:
 
 def _emails(contact: Contact, masked: set[str]) -> list[tuple[str, str]]:
     return [(email_for(e.address, masked), e.kind) for e in contact.emails.all()]
+
+
+def _custom_value(field: CustomField, value, masked: set[str]):
+    """A custom value for a cell: a Decimal for number fields, text otherwise (with the phones
+    and e-mails written in a text field masked for the roles that get masks)."""
+    if value in (None, "", []):
+        return ""
+    if field.field_type == CustomField.Type.NUMBER:
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+    return text_for(_custom_text(field, value), masked)
 
 
 def _custom_text(field: CustomField, value) -> str:
@@ -174,7 +202,7 @@ def _values(contact: Contact, masked: set[str], custom: dict[str, CustomField]) 
         ),
         "language": contact.language,
         "time_zone": contact.time_zone,
-        "notes": contact.notes,
+        "notes": text_for(contact.notes, masked),
     }
     for number, kind in _phones(contact, masked):
         key = f"phone:{kind}"
@@ -183,7 +211,7 @@ def _values(contact: Contact, masked: set[str], custom: dict[str, CustomField]) 
         key = f"email:{kind}"
         values[key] = f"{values[key]}; {address}" if values.get(key) else address
     for code, field in custom.items():
-        values[f"custom.{code}"] = _custom_text(field, contact.custom.get(code))
+        values[f"custom.{code}"] = _custom_value(field, contact.custom.get(code), masked)
     return values
 
 
@@ -195,10 +223,11 @@ def _csv_chunks(contacts, columns, masked, custom, delimiter) -> Iterator[bytes]
     writer = csv.writer(buffer, delimiter=delimiter)
     # The BOM makes Excel read the file as UTF-8 instead of the system's code page.
     buffer.write("\ufeff")
-    writer.writerow([c.label for c in columns])
+    # Custom field labels are typed by people too.
+    writer.writerow([_cell_safe(c.label) for c in columns])
     for n, contact in enumerate(contacts, start=1):
         values = _values(contact, masked, custom)
-        writer.writerow([_cell_safe(_text(values.get(c.code))) for c in columns])
+        writer.writerow([_csv_cell(values.get(c.code)) for c in columns])
         if n % _CHUNK_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -214,15 +243,25 @@ def _text(value) -> str:
     return str(value)
 
 
+def _xlsx_text(sheet, value: str, font: Font | None = None) -> WriteOnlyCell:
+    # Text stays text: "=…" would otherwise be stored as a formula, +7916… as a number; the
+    # quote prefix keeps it text when someone edits the cell in Excel.
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    if _runs_as_formula(value):
+        cell.quotePrefix = True
+    if font is not None:
+        cell.font = font
+    return cell
+
+
 def _xlsx_chunks(contacts, columns, masked, custom) -> Iterator[bytes]:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Contacts"))
     bold = Font(bold=True)
     header = []
     for c in columns:
-        cell = WriteOnlyCell(sheet, value=c.label)
-        cell.font = bold
-        header.append(cell)
+        header.append(_xlsx_text(sheet, c.label, font=bold))
     sheet.append(header)
     for contact in contacts:
         values = _values(contact, masked, custom)
@@ -232,11 +271,10 @@ def _xlsx_chunks(contacts, columns, masked, custom) -> Iterator[bytes]:
             if value in (None, ""):
                 row.append(None)
                 continue
-            cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
-                # Text stays text: "=…" would otherwise be stored as a formula, +7916… as a number.
-                cell.data_type = "s"
-            row.append(cell)
+                row.append(_xlsx_text(sheet, value))
+            else:
+                row.append(WriteOnlyCell(sheet, value=value))  # numbers and dates as such
         sheet.append(row)
     with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as out:
         book.save(out)
@@ -258,7 +296,7 @@ def _card(contact: Contact, masked: set[str]) -> Card:
         birthday=contact.birthday,
         address=contact.address,
         region=contact.region,
-        notes=contact.notes,
+        notes=text_for(contact.notes, masked),
         tags=[t.name for t in contact.tags.all()],
     )
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Collection
 
+import phonenumbers
 from django.conf import settings
 
 from .validators import format_phone, mask_email, mask_phone
@@ -50,3 +52,30 @@ def opaque_key(kind: str, value: str) -> str:
         settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256
     ).hexdigest()
     return f"{kind}-{digest[:16]}"
+
+
+# An address inside free text: what people write in notes, not the full RFC 5322 grammar.
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def text_for(text: str, masks: Collection[str] | None) -> str:
+    """Free text (a note, an interaction's subject or body, a custom text field) as the viewer
+    may see it: phone numbers and e-mail addresses written inside it are masked the way the
+    structured ones are, for the roles that get masks; other roles read it as written.
+
+    Numbers are found by ``phonenumbers.PhoneNumberMatcher`` (the default region, RU), so
+    "8 (958) 306-07-66" and "+7 958 306 07 66" are recognised but a date or an amount is not.
+    """
+    if not text or not masks:
+        return text
+    # E-mails first: digits in an address's name are not a phone number of their own.
+    if EMAIL in masks:
+        text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
+    if PHONE in masks:
+        parts, last = [], 0
+        for match in phonenumbers.PhoneNumberMatcher(text, settings.PHONE_DEFAULT_REGION):
+            number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            parts += [text[last : match.start], mask_phone(number)]
+            last = match.end
+        text = "".join(parts) + text[last:]
+    return text

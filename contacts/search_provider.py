@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 
 from crm.search import SEARCH_PROVIDERS, SearchGroup, SearchHit
 
-from . import services
+from . import masking, services
 from .models import Phone
 from .selectors import masked_fields_for
-from .validators import format_phone, mask_phone
 
 CONTACT_HITS = 8
 COMPANY_HITS = 5
@@ -36,7 +35,7 @@ def search_contacts(user, query: str) -> SearchGroup | None:
     hits = []
     for contact in contacts:
         number = phones.get(contact.pk)
-        shown = (mask_phone(number) if "phone" in masks else format_phone(number)) if number else ""
+        shown = masking.phone_for(number, masks) if number else ""
         subtitle = " · ".join(str(p) for p in (shown, contact.company, contact.owner) if p)
         hits.append(
             SearchHit(title=str(contact), url=contact.get_absolute_url(), subtitle=subtitle)

@@ -25,6 +25,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Lower, Reverse, U
 
 from crm.models import Role, Task, Team, User
 from crm.search import search_text
+from crm.selectors import tasks_visible_to
 
 from . import masking
 from .models import (
@@ -551,4 +552,19 @@ def contact_lookup(user: User, phone: str, *, limit: int = 10) -> list[Contact]:
             open_tasks=Coalesce(Subquery(open_tasks), 0),
         )
         .order_by(F("last_interaction_at").desc(nulls_last=True), "-id")[:limit]
+    )
+
+
+OPEN_TASKS_SHOWN = 10
+
+
+def open_tasks_about(user: User, party: Contact | Company) -> list[Task]:
+    """The open tasks about a contact or a company that ``user`` may see, soonest first, in
+    one query (the assignee and the author joined)."""
+    return list(
+        tasks_visible_to(user).filter(
+            content_type=ContentType.objects.get_for_model(type(party)),
+            object_id=str(party.pk),
+            status=Task.Status.OPEN,
+        )[:OPEN_TASKS_SHOWN]
     )

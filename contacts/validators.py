@@ -10,6 +10,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email as django_validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
@@ -148,6 +149,25 @@ def mask_email(address: str) -> str:
     return f"{name[:1]}***@{domain}" if domain else "***"
 
 
+# The earliest birthday taken: no living client was born before it, so an earlier date is a
+# typo ("1890" for "1990") or a placeholder (0001-01-01) that would break ages and greetings.
+EARLIEST_BIRTHDAY = dt.date(1900, 1, 1)
+
+
+def validate_birthday(value: dt.date | None) -> None:
+    """A birthday is a day that has come, from 1900 on: the form, the API and the import all
+    get this message through the services' validation."""
+    if value is None:
+        return
+    if value > timezone.localdate():
+        raise ValidationError(_("A birthday cannot be in the future."), code="future")
+    if value < EARLIEST_BIRTHDAY:
+        raise ValidationError(
+            _("A birthday cannot be before %(year)d.") % {"year": EARLIEST_BIRTHDAY.year},
+            code="too_early",
+        )
+
+
 def validate_custom_field_definition(field) -> None:
     if field.field_type in ("choice", "multi"):
         if (
@@ -238,3 +258,9 @@ def clean_custom_value(field, value: Any) -> Any:
             )
         return values
     raise ValidationError(_("Unknown field type."))
+
+
+# What a spreadsheet takes as the start of a formula (OWASP "CSV injection"): "-2+3+cmd|…" runs
+# as well as "=HYPERLINK(…)", and a tab or a carriage return in front does not stop Excel. The
+# export puts a quote before such text; the import takes that quote away again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -18,11 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from crm import services as crm_services
 from crm.http import client_ip
 from crm.keyset import keyset_page
+from crm.models import Task
+from crm.selectors import users_assignable_by
 from crm.services import BulkReadRefused
 
 from . import hooks, selectors, services
+from .blocks import tasks_block_context
 from .forms import (
     SORTS_COMPANY,
     SORTS_CONTACT,
@@ -31,6 +35,7 @@ from .forms import (
     ContactForm,
     ListFilterForm,
     NoteForm,
+    QuickTaskForm,
     owners_for_filter,
     points_formsets,
     points_from,
@@ -269,6 +274,7 @@ def _timeline_context(request: HttpRequest, contact: Contact, kinds: list[str]) 
         more = "?" + "&".join(p for p in (kind_query, urlencode({"before": cursor.encode()})) if p)
     return {
         "contact": contact,
+        "masks": selectors.masked_fields_for(request.user),
         "items": items,
         "chips": chips,
         "kinds": kinds,
@@ -372,7 +378,62 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, _("Note added."))
         return redirect(contact)
-    return render(request, "contacts/_timeline_item.html", {"item": note, "just_added": True})
+    return render(
+        request,
+        "contacts/_timeline_item.html",
+        {"item": note, "just_added": True, "masks": selectors.masked_fields_for(user)},
+    )
+
+
+def _task_add(request: HttpRequest, party: Contact | Company) -> HttpResponse:
+    """A task about the client from the quick form of its card. With htmx the answer is the
+    card's open-tasks block again — the new task in it, or the form with its errors (400)."""
+    user = request.user
+    _require(user, "crm.add_task")
+    form = QuickTaskForm(request.POST, assignees=users_assignable_by(user))
+    task = None
+    if form.is_valid():
+        data = form.service_data()
+        try:
+            task = crm_services.task_create(
+                actor=user,
+                title=data["title"],
+                due_at=data["due_at"],
+                assignee=data.get("assignee"),
+                priority=Task.Priority.NORMAL,
+                subject=party,
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+    if not request.htmx:
+        if task is not None:
+            messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})
+        else:
+            messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+        return redirect(party)
+    context = tasks_block_context(party, user, form=None if task is not None else form)
+    return render(
+        request,
+        "contacts/_block_tasks.html",
+        context,
+        status=200 if task is not None else 400,
+    )
+
+
+@login_required
+@require_POST
+def contact_task_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, "contacts.view_contact")
+    return _task_add(request, _visible_contact(request.user, pk))
+
+
+@login_required
+@require_POST
+def company_task_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, "contacts.view_company")
+    company = get_object_or_404(selectors.companies_visible_to(request.user), pk=pk)
+    return _task_add(request, company)
 
 
 @login_required
@@ -650,6 +711,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "more_people": len(people) > PEOPLE_ON_COMPANY_CARD,
         "masks": selectors.masked_fields_for(user),
         "custom": _custom_rows(_definitions(CustomField.Target.COMPANY), company.custom),
+        **(tasks_block_context(company, user) if user.has_perm("crm.view_task") else {}),
     }
     return render(request, "contacts/company_detail.html", context)
 

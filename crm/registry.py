@@ -16,6 +16,8 @@ The extension points (the registry, what an entry is, the function that fills it
 - ``contacts.hooks.CARD_BLOCKS``: a block on the client's card; ``card_blocks_register()``.
 - ``contacts.hooks.MERGE_MOVERS``: records that follow a merged contact;
   ``merge_movers_register()``.
+- ``crm.task_subjects.TASK_SUBJECTS``: a kind of record a task can be about, with the selector
+  that scopes it; ``task_subjects_register()``.
 - ``crm.jobs.kinds.JOB_KINDS``: a kind of long job with a progress bar (``JobKind``);
   ``job_kinds_register()``, through ``job_kind_register(kind)``, which checks the kind.
 

@@ -38,10 +38,24 @@ TASK_EDITABLE_FIELDS = ("title", "description", "assignee", "due_at", "remind_at
 # --- tasks ---------------------------------------------------------------------------------
 
 
+# The times a task can be set to: a due time in 1900 or 9999 is a typo, and one before 1919
+# would be answered in Moscow's local mean time (+02:30:17), which no client reads as an offset.
+TASK_TIMES = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+
+
 def _task_validate(task: Task) -> None:
     errors: dict[str, list[str]] = {}
     if not (task.title or "").strip():
         errors["title"] = [_("Give the task a title.")]
+    for field in ("due_at", "remind_at"):
+        when = getattr(task, field)
+        if when is not None and timezone.is_naive(when):
+            when = timezone.make_aware(when)
+        if when is not None and not TASK_TIMES[0] <= when < TASK_TIMES[1]:
+            errors[field] = [
+                _("Pick a time between %(first)d and %(last)d.")
+                % {"first": TASK_TIMES[0].year, "last": TASK_TIMES[1].year - 1}
+            ]
     if task.remind_at and task.due_at and task.remind_at > task.due_at:
         errors["remind_at"] = [_("The reminder must not be later than the due time.")]
     if errors:

@@ -240,6 +240,17 @@ MATRIX = {
         "/contacts/{contact}/consents/",
         [302, 302, 302, 404, 302, 403, 403, LOGIN],
     ),
+    # a task about a client one sees (crm.add_task, every role); an empty form goes back
+    "contacts:contact-task-add": (
+        "POST",
+        "/contacts/{contact}/tasks/",
+        [302, 302, 302, 404, 302, 302, 302, LOGIN],
+    ),
+    "contacts:company-task-add": (
+        "POST",
+        "/contacts/companies/{company}/tasks/",
+        [302, 302, 302, 404, 302, 302, 302, LOGIN],
+    ),
     "contacts:company-list": (
         "GET",
         "/contacts/companies/",

@@ -213,6 +213,20 @@ class _PartySerializer(serializers.ModelSerializer):
     def get_owner_name(self, obj) -> str | None:
         return obj.owner.get_full_name() or obj.owner.email if obj.owner_id else None
 
+    def to_representation(self, instance):
+        """Notes and custom text with the phones and e-mails written in them masked."""
+        data = super().to_representation(instance)
+        masks = self.context.get("masked")
+        if masks:
+            if "notes" in data:
+                data["notes"] = masking.text_for(data["notes"], masks)
+            if isinstance(data.get("custom"), dict):
+                data["custom"] = {
+                    k: masking.text_for(v, masks) if isinstance(v, str) else v
+                    for k, v in data["custom"].items()
+                }
+        return data
+
     def validate_custom(self, value: dict) -> dict:
         """Checked here too, so that every wrong field is reported in one answer."""
         stored = self.instance.custom if self.instance is not None else {}
@@ -412,6 +426,15 @@ class InteractionSerializer(serializers.ModelSerializer):
             },
             "occurred_at": {"required": False},
         }
+
+    def to_representation(self, instance):
+        """Subject and body with the phones and e-mails written in them masked."""
+        data = super().to_representation(instance)
+        masks = self.context.get("masked")
+        if masks:
+            for key in ("subject", "body"):
+                data[key] = masking.text_for(data[key], masks)
+        return data
 
     def get_author_name(self, obj: Interaction) -> str | None:
         return obj.author.get_full_name() or obj.author.email if obj.author_id else None

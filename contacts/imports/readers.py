@@ -15,6 +15,7 @@ import openpyxl
 from django.db import models
 from django.utils.translation import gettext as _
 
+from contacts.validators import FORMULA_STARTS
 from contacts.vcard import Card, VCardError, cards_parse
 from crm.jobs.kinds import JobFileError
 from crm.jobs.services import job_file_data
@@ -52,8 +53,8 @@ class Table:
 def _unescape(value: str) -> str:
     """Undo the quote our export puts before text a spreadsheet would run as a formula."""
     value = value.strip()
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
-        return value[1:]
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_STARTS):
+        return value[1:].strip()
     return value
 
 

@@ -27,7 +27,12 @@ from ..models import (
     Phone,
     Tag,
 )
-from ..validators import clean_custom_value, normalize_email, normalize_phone
+from ..validators import (
+    clean_custom_value,
+    normalize_email,
+    normalize_phone,
+    validate_birthday,
+)
 from .timeline import _event, interaction_record
 
 
@@ -204,6 +209,11 @@ def _party_validate(
         _full_clean(party, exclude=["custom"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    if isinstance(party, Contact) and "birthday" not in errors:
+        try:
+            validate_birthday(party.birthday)
+        except ValidationError as exc:
+            errors["birthday"] = exc.messages
     clean_phones = clean_emails = None
     if creating or phones is not None or emails is not None:
         try:

@@ -32,6 +32,12 @@ def email_for(address: str, masks) -> str:
 
 
 @register.filter
+def text_for(text: str, masks) -> str:
+    """Free text with the phones and e-mails written in it as the viewer may see them."""
+    return masking.text_for(text, masks)
+
+
+@register.filter
 def initials(person) -> str:
     parts = [getattr(person, "last_name", ""), getattr(person, "first_name", "")]
     letters = "".join(p[:1] for p in parts if p)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import ApiToken, Notification, Task, Team, User
+from ..task_subjects import task_subject_find
 from .errors import ApiError
 
 
@@ -85,9 +87,24 @@ class MeSerializer(UserSerializer):
     pass
 
 
+class TaskSubjectSerializer(serializers.Serializer):
+    type = serializers.CharField(
+        max_length=100,
+        help_text="What kind of record: contacts.contact, contacts.company, …",
+    )
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class TaskSerializer(serializers.ModelSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False
+    )
+    subject = TaskSubjectSerializer(
+        write_only=True,
+        required=False,
+        help_text="The record the task is about, one the user may see: "
+        '{"type": "contacts.contact", "id": 12}. Given when the task is made; it cannot be '
+        "changed later. Reads answer it as `subject_type` and `object_id`.",
     )
     subject_type = serializers.SerializerMethodField()
     is_overdue = serializers.BooleanField(read_only=True)
@@ -106,6 +123,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "priority",
             "status",
             "completed_at",
+            "subject",
             "subject_type",
             "object_id",
             "is_overdue",
@@ -121,6 +139,15 @@ class TaskSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def validate_subject(self, value: dict):
+        """The record itself, looked up among those the user may see."""
+        if self.instance is not None:
+            raise serializers.ValidationError(_("What a task is about cannot be changed."))
+        try:
+            return task_subject_find(self.context["request"].user, value["type"], value["id"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["subject"]) from None
 
     def get_subject_type(self, obj: Task) -> str | None:
         ct = obj.content_type
