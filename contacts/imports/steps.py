@@ -1,8 +1,8 @@
 """The steps a person goes through to import contacts, and the job kind that runs them.
 
 Upload a file (its format is recognised, its columns mapped to contact fields by their
-headers), look at the first rows, change the mapping, check every row — a dry run through the
-very services that will write it, so the check and the import cannot disagree — then import.
+headers), look at the first rows, change the mapping, check every row — the very steps the
+import takes, short of writing, so the check and the import cannot disagree — then import.
 The check and the import are jobs of the engine in ``crm.jobs`` (``job_check``, ``job_start``):
 one transaction each, with a progress bar, all or nothing unless the person chose to import
 the valid rows only.
@@ -20,7 +20,7 @@ from crm.jobs.services import job_kind_allowed, job_options_set, job_upload
 from crm.models import Job, User
 
 from .readers import file_format_detect, job_table, table_read
-from .rows import rows_import
+from .rows import CHUNK_ROWS, rows_import
 from .targets import import_targets, mapping_clean, mapping_guess
 
 PREVIEW_ROWS = 10
@@ -40,12 +40,18 @@ def _file_read(name: str, data: bytes) -> FileRead:
 
 
 def _rows_run(job: Job, progress: Progress) -> Outcome:
-    """The step the engine runs for the check and for the import alike."""
+    """The step the engine runs for the check and for the import alike: the check goes
+    through every step but the writing, so that it takes no ids from the sequences."""
     return rows_import(
         actor=job.created_by,
         table=job_table(job),
         mapping=job.options["mapping"],
         progress=progress,
+        write=not job.dry_run,
+        stop_on_error=not job.valid_only,
+        # Twenty steps of the progress bar at least; a small file is written a few rows at
+        # a time, which costs nothing at its size.
+        chunk_rows=max(1, min(CHUNK_ROWS, job.total_rows // 20)),
     )
 
 

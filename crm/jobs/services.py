@@ -178,6 +178,7 @@ class _Progress:
         self.job_id = job.pk
         self.total = job.total_rows
         self.every = max(1, min(100, self.total // 50))
+        self.written = 0
         self.own = (
             None if connection.in_atomic_block else connections.create_connection(DEFAULT_DB_ALIAS)
         )
@@ -215,7 +216,10 @@ class _Progress:
         return now
 
     def __call__(self, processed: int) -> None:
-        if processed % self.every == 0 or processed >= self.total:
+        # A step may report a chunk of rows at a time: write whenever another ``every`` rows
+        # have gone through since the last write, not only on exact multiples.
+        if processed - self.written >= self.every or processed >= self.total:
+            self.written = processed
             self._update(processed_rows=processed)
 
     def close(self) -> None:
