@@ -16,7 +16,7 @@ from django.core.files import File
 from django.utils.translation import gettext_lazy
 
 from crm.jobs.kinds import FileRead, JobKind, Outcome, Progress, job_kind_register
-from crm.jobs.services import job_kind_allowed, job_options_set, job_upload
+from crm.jobs.services import MAX_UPLOAD_BYTES, job_kind_allowed, job_options_set, job_upload
 from crm.models import Job, User
 
 from .readers import file_format_detect, job_table, table_read
@@ -66,9 +66,9 @@ CONTACT_IMPORT = JobKind(
 )
 
 
-def import_upload(*, actor: User, upload: File) -> Job:
+def import_upload(*, actor: User, upload: File, max_bytes: int | None = MAX_UPLOAD_BYTES) -> Job:
     """Keep the file, recognise its format, count its rows and guess the column mapping."""
-    return job_upload(actor=actor, kind=CONTACT_IMPORT.code, upload=upload)
+    return job_upload(actor=actor, kind=CONTACT_IMPORT.code, upload=upload, max_bytes=max_bytes)
 
 
 @dataclass
