@@ -641,12 +641,19 @@ class _Run:
         ctx = self.ctx
         built = [_row_build(number, cells, self.columns, ctx) for number, cells in rows]
         points = [_points_clean(row) for row in built]
-        in_base = self._owners_in_base({v for p in points for v in p.match})
+        values = {v for p in points for v in p.match}
+        in_base = self._owners_in_base(values)
         ids = {pk for pks in in_base.values() for pk in pks}
         visible = None
         if ctx.visible is not None and ids:
             visible = set(ctx.visible.filter(pk__in=ids).values_list("pk", flat=True))
-        self._persons_load(ids if visible is None else ids & visible)
+        # Contacts of the base that got one of these values from an earlier chunk that was
+        # only checked: their stored custom fields count in this chunk's checks.
+        earlier = set()
+        for value in values & self.owners.keys():
+            mine = self.owners[value]
+            earlier |= {k for k in (mine if isinstance(mine, set) else {mine}) if k > 0}
+        self._persons_load((ids if visible is None else ids & visible) | earlier)
         self._companies_load(built)
         for row, row_points in zip(built, points, strict=True):
             self._row(row, row_points, in_base, visible)
