@@ -400,6 +400,9 @@ class _Run:
         self.owners: dict[str, Key | set[Key]] = {}
         self.persons: dict[Key, _Person] = {}
         self.new_companies: list[Company] = []
+        # Companies the run made (or, in a check, would make), by INN and by upper-case name.
+        self.made_by_inn: dict[str, Company] = {}
+        self.made_by_name: dict[str, Company] = {}
         self.allowed: set[str] = set()
 
     # lookups for the whole chunk
@@ -495,9 +498,10 @@ class _Run:
         ctx = self.ctx
         if key in ctx.companies:
             return ctx.companies[key], "", {}
-        company = self.by_inn.get(row.inn) if row.inn else None
+        company = (self.by_inn.get(row.inn) or self.made_by_inn.get(row.inn)) if row.inn else None
         if company is None and row.company_name:
-            company = self.by_name.get(row.company_name.upper())
+            name = row.company_name.upper()
+            company = self.by_name.get(name) or self.made_by_name.get(name)
         if company is not None:
             ctx.companies[key] = company
             return company, "", {}
@@ -616,6 +620,10 @@ class _Run:
         if company_key:
             ctx.companies[company_key] = company
             self.new_companies.append(company)
+            # Found by later rows as the services would find it in the base: by INN, by name.
+            self.made_by_name.setdefault(company.name.upper(), company)
+            if company.inn:
+                self.made_by_inn.setdefault(company.inn, company)
         for phone in points.phones:
             if phone["number"] not in person.numbers:
                 person.numbers.add(phone["number"])

@@ -195,3 +195,26 @@ def test_the_queries_of_an_import_do_not_grow_with_its_rows(head, django_assert_
     assert Contact.objects.count() == 500
     assert Company.objects.count() == 7
     assert Contact.objects.filter(tags__name="vip").count() == 100
+
+
+def test_a_company_made_by_a_row_is_found_by_later_rows_of_the_same_chunk(head):
+    # given rows that name one company, once with its INN and then by its name alone
+    rows = [
+        ["Имя", "Компания", "ИНН"],
+        ["Анна", "Ромашка", GOOD_INN],
+        ["Борис", "ромашка", ""],
+        ["Вера", "Лютик", ""],
+        ["Глеб", "Лютик", ""],
+    ]
+    table = table_read(csv_bytes(rows), "csv")
+    mapping = steps.mapping_guess(table.headers, steps.import_targets())
+
+    # when they are checked, then written, in one chunk
+    checked = rows_import(actor=head, table=table, mapping=mapping, write=False)
+    assert not Company.objects.exists()
+    rows_import(actor=head, table=table, mapping=mapping)
+
+    # then each company is made once, as the services would have found it by name
+    assert checked.created == 4
+    assert sorted(Company.objects.values_list("name", flat=True)) == ["Лютик", "Ромашка"]
+    assert Contact.objects.get(first_name="Борис").company.inn == GOOD_INN
