@@ -7,6 +7,7 @@ duplicate; a row the services refuse is reported by the column it came from.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import zoneinfo
@@ -15,27 +16,27 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Lower, Upper
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from contacts import services
-from contacts.models import Channel, Company, Contact, CustomField, Email, Phone, Source
+from contacts.models import Channel, Company, Contact, CustomField, Email, Phone, Source, Tag
 from contacts.selectors import can_see_all_contacts, contacts_visible_to
 from contacts.validators import (
     clean_custom_value,
     normalize_email,
     normalize_phone,
-    try_normalize_phone,
     validate_inn,
 )
 from crm.jobs.kinds import Outcome, Progress
 from crm.models import User
+from crm.permissions import require_permission
 
 from . import dates
 from .readers import Table
 from .targets import CUSTOM_PREFIX, Target, import_targets, normalize
+from .writes import chunk_write
 
 # Google Contacts puts several values in one cell with " ::: " between them.
 _SPLIT_PHONES = re.compile(r"(?:[;,\n]|:::)+")
@@ -92,14 +93,15 @@ def _split_name(text: str) -> tuple[str, str, str]:
 
 @dataclass
 class _Context:
-    """What one run looks up once: choices, users, companies."""
+    """What one run looks up once: choices, users, companies, tags."""
 
     actor: User
     targets: dict[str, Target]
     sources: dict[str, str] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
     users: dict[str, User | None] = field(default_factory=dict)
-    companies: dict[str, int] = field(default_factory=dict)
+    companies: dict[str, Company] = field(default_factory=dict)  # "inn:…" / "name:…" → it
+    tags: dict[str, Tag] = field(default_factory=dict)  # lower-case name → the tag
     visible: QuerySet[Contact] | None = None
     date_order: str = ""  # dates.DateOrder, or "" when the file settles it
     custom_fields: dict[str, CustomField] = field(default_factory=dict)  # by code
@@ -279,103 +281,448 @@ def _column_of(key: str, row: _Row, ctx: _Context) -> str:
         return key
 
 
-def _company_for(row: _Row, ctx: _Context, created: dict[str, int]) -> Company | None:
-    """The row's company: found by INN, else by name, else created."""
-    if not (row.company_name or row.inn):
-        return None
-    if row.inn:
-        try:
-            validate_inn(row.inn)
-        except ValidationError as exc:
-            raise ValidationError({"inn": exc.messages}) from None
-    key = f"inn:{row.inn}" if row.inn else f"name:{row.company_name.lower()}"
-    if key in ctx.companies:
-        return Company.objects.get(pk=ctx.companies[key])
-    company = None
-    if row.inn:
-        company = Company.objects.filter(inn=row.inn).order_by("pk").first()
-    if company is None and row.company_name:
-        company = Company.objects.filter(name__iexact=row.company_name).order_by("pk").first()
-    if company is None:
-        if not row.company_name:
-            raise ValidationError(
-                {
-                    "inn": [
-                        _("No company has INN %(inn)s; give the company name too.")
-                        % {"inn": row.inn}
-                    ]
-                }
-            )
-        try:
-            company = services.company_create(
-                actor=ctx.actor,
-                data={"name": row.company_name, "inn": row.inn, "source": Source.IMPORT},
-            )
-        except ValidationError as exc:
-            errors = {("company" if k == "name" else k): v for k, v in exc.message_dict.items()}
-            raise ValidationError(errors) from None
-        # Remembered for later rows only once this row is kept (its savepoint may roll back).
-        created[key] = company.pk
-    else:
-        ctx.companies[key] = company.pk
-    return company
+# --- every row, a chunk at a time ----------------------------------------------------------
+#
+# A chunk of rows is read, checked in Python and written with a handful of statements: the
+# phones, e-mails, INNs and company names of the whole chunk are looked up in one query each,
+# and what the rows create or change is written by ``writes.chunk_write`` in bulk. The check
+# run goes through the very same steps and stops short of writing: it takes no id from a
+# sequence and leaves nothing to roll back.
+
+CHUNK_ROWS = 2000
+
+# A contact the run has met is known by an int: its pk when it is in the base, minus the number
+# of the row that creates it when it is not (yet). Small, because a check run of a million rows
+# remembers one for each phone and e-mail in the file.
+Key = int
 
 
-def _row_apply(row: _Row, ctx: _Context, created_companies: dict[str, int]) -> str:
-    """Create or update the row's contact through the contact services; "created"/"updated"."""
-    company = _company_for(row, ctx, created_companies)
-    data = dict(row.data)
-    if company is not None:
-        data["company"] = company
-    phones = [p for p in (try_normalize_phone(x["number"]) for x in row.phones) if p]
-    emails = []
-    for item in row.emails:
+@dataclass
+class _Person:
+    """A contact a chunk creates or updates, as it will be written."""
+
+    key: Key
+    contact: Contact
+    numbers: set[str] = field(default_factory=set)  # the phones it has, E.164
+    addresses: set[str] = field(default_factory=set)  # its e-mail addresses, lower case
+    tag_names: set[str] = field(default_factory=set)  # its tags, lower case
+    new_phones: list[dict] = field(default_factory=list)
+    new_emails: list[dict] = field(default_factory=list)
+    new_tags: list[str] = field(default_factory=list)
+    changed: set[str] = field(default_factory=set)  # fields an update sets
+
+    @property
+    def is_new(self) -> bool:
+        return self.key < 0
+
+
+@dataclass
+class _Points:
+    """A row's phones and e-mails: normalised as the services would keep them, the values to
+    find the contact by, and what is wrong with them (keyed as the services key it)."""
+
+    phones: list[dict]
+    emails: list[dict]
+    match: list[str]
+    errors: dict[str, list[str]]
+
+
+def _points_clean(row: _Row) -> _Points:
+    """What ``parties._clean_points`` does to a row's phones and e-mails, computed once for
+    both the lookup and the check (normalising a phone is the dearest step of a row)."""
+    errors: dict[str, list[str]] = {}
+    phones, emails, match = [], [], []
+    seen: set[str] = set()
+    for i, item in enumerate(row.phones):
         try:
-            emails.append(normalize_email(item["address"]))
-        except ValidationError:
+            number = normalize_phone(item.get("number", ""))
+        except ValidationError as exc:
+            errors[f"phones.{i}.number"] = exc.messages
             continue
-    matches = services.contacts_with_points(phones=phones, emails=emails)
-    if len(matches) > 1:
-        raise ValidationError(
-            _("Its phone or e-mail belongs to several contacts (%(ids)s); merge them first.")
-            % {"ids": ", ".join(f"#{c.pk}" for c in matches[:5])}
-        )
-    if matches:
-        contact = matches[0]
-        if ctx.visible is not None and not ctx.visible.filter(pk=contact.pk).exists():
-            raise ValidationError(_("Its phone or e-mail belongs to a contact you cannot see."))
-        existing_phones = [
-            {"number": p.number, "kind": p.kind, "extension": p.extension}
-            for p in Phone.objects.filter(contact=contact)
-        ]
-        existing_emails = [
-            {"address": e.address, "kind": e.kind} for e in Email.objects.filter(contact=contact)
-        ]
-        row.phones_before, row.emails_before = len(existing_phones), len(existing_emails)
-        services.contact_update(
-            actor=ctx.actor,
-            contact=contact,
-            data=data,
-            phones=existing_phones + row.phones if row.phones else None,
-            emails=existing_emails + row.emails if row.emails else None,
-            tags=[t.name for t in contact.tags.all()] + row.tags if row.tags else None,
-            custom=row.custom or None,
-        )
-        return "updated"
-    data.setdefault("source", Source.IMPORT)
-    services.contact_create(
-        actor=ctx.actor,
-        data=data,
-        phones=row.phones,
-        emails=row.emails,
-        tags=row.tags,
-        custom=row.custom,
-    )
-    return "created"
+        match.append(number)
+        if number in seen:
+            continue
+        seen.add(number)
+        kind = item.get("kind") or Phone.Kind.MOBILE
+        if kind not in Phone.Kind.values:
+            errors[f"phones.{i}.kind"] = [_("Unknown kind.")]
+        phones.append({"number": number, "kind": kind, "extension": ""})
+    seen = set()
+    for i, item in enumerate(row.emails):
+        try:
+            address = normalize_email(item.get("address", ""))
+        except ValidationError as exc:
+            errors[f"emails.{i}.address"] = exc.messages
+            continue
+        match.append(address)
+        if address in seen:
+            continue
+        seen.add(address)
+        kind = item.get("kind") or Email.Kind.WORK
+        if kind not in Email.Kind.values:
+            errors[f"emails.{i}.kind"] = [_("Unknown kind.")]
+        emails.append({"address": address, "kind": kind})
+    return _Points(phones, emails, match, errors)
 
 
-class _RowRejected(Exception):
-    pass
+def _custom_clean(
+    fields: dict[str, CustomField], incoming: dict[str, Any], stored: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``parties.custom_fields_clean`` with the definitions read once per run, not per row."""
+    stored = dict(stored or {})
+    values = {**stored, **incoming}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for code in values:
+        if code in fields:
+            continue
+        if code in incoming:
+            errors[f"custom.{code}"] = [_("There is no such field.")]
+        else:
+            cleaned[code] = stored[code]
+    for code, definition in fields.items():
+        try:
+            value = clean_custom_value(definition, values.get(code))
+        except ValidationError as exc:
+            errors[f"custom.{code}"] = exc.messages
+            continue
+        if value is not None:
+            cleaned[code] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@functools.cache
+def _fields(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields]
+
+
+def _probe_clean(probe: Contact | Company, names: set[str], errors: dict) -> None:
+    """The model's own checks of the fields a row sets (``full_clean`` of the services, without
+    the query per foreign key: the owner and the company were found or made by the run)."""
+    exclude = [n for n in _fields(type(probe)) if n not in names or n in ("owner", "company")]
+    try:
+        probe.clean_fields(exclude=exclude)
+        probe.clean()
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+
+
+class _Run:
+    """One check or import: the chunks in order, and what earlier chunks left for later ones."""
+
+    def __init__(
+        self,
+        ctx: _Context,
+        columns,
+        *,
+        write: bool,
+        stop_on_error: bool,
+        outcome: Outcome,
+        notes: dict[int, list[tuple[str, str]]] | None = None,
+    ):
+        self.ctx = ctx
+        self.columns = columns
+        # What the reader could not keep, by row (a vCard's photo, an unreadable property).
+        self.notes = notes if notes is not None else {}
+        self.write = write
+        self.stop_on_error = stop_on_error
+        self.outcome = outcome
+        self.custom_fields = ctx.custom_fields
+        self.company_custom_fields = {
+            f.code: f
+            for f in CustomField.objects.filter(target=CustomField.Target.COMPANY, is_active=True)
+        }
+        # Phone or e-mail → the contact(s) that got it from this run and are not in the base
+        # yet: a later row with it updates that contact, as the services would have found it.
+        self.owners: dict[str, Key | set[Key]] = {}
+        self.persons: dict[Key, _Person] = {}
+        self.new_companies: list[Company] = []
+        # Companies the run made (or, in a check, would make), by INN and by upper-case name.
+        self.made_by_inn: dict[str, Company] = {}
+        self.made_by_name: dict[str, Company] = {}
+        self.allowed: set[str] = set()
+
+    # lookups for the whole chunk
+
+    def _owners_in_base(self, values: set[str]) -> dict[str, set[int]]:
+        """Each phone and e-mail of the chunk → the contacts in the base that have it (two
+        queries; merged-away contacts left out, as ``contacts_with_points`` does)."""
+        numbers = [v for v in values if "@" not in v]
+        addresses = [v for v in values if "@" in v]
+        pairs: list[tuple[str, int]] = []
+        if numbers:
+            pairs += Phone.objects.filter(number__in=numbers, contact__isnull=False).values_list(
+                "number", "contact_id"
+            )
+        if addresses:
+            pairs += (
+                Email.objects.annotate(a=Lower("address"))
+                .filter(a__in=addresses, contact__isnull=False)
+                .values_list("a", "contact_id")
+            )
+        ids = {pk for _value, pk in pairs}
+        if ids:
+            ids = set(
+                Contact.objects.filter(pk__in=ids, merged_into__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            )
+        found: dict[str, set[int]] = {}
+        for value, pk in pairs:
+            if pk in ids:
+                found.setdefault(value, set()).add(pk)
+        return found
+
+    def _persons_load(self, ids: set[int]) -> None:
+        """The contacts of the base the chunk may update, with their phones, e-mails and tags."""
+        ids = ids - set(self.persons)
+        if not ids:
+            return
+        for contact in Contact.objects.filter(pk__in=ids):
+            self.persons[contact.pk] = _Person(contact.pk, contact)
+        for contact_id, number in Phone.objects.filter(contact_id__in=ids).values_list(
+            "contact_id", "number"
+        ):
+            self.persons[contact_id].numbers.add(number)
+        for contact_id, address in Email.objects.filter(contact_id__in=ids).values_list(
+            "contact_id", "address"
+        ):
+            self.persons[contact_id].addresses.add(address.lower())
+        through = Contact.tags.through
+        for contact_id, name in through.objects.filter(contact_id__in=ids).values_list(
+            "contact_id", "tag__name"
+        ):
+            self.persons[contact_id].tag_names.add(name.lower())
+
+    def _companies_load(self, rows: list[_Row]) -> None:
+        """The companies the chunk's rows name and the run has not met yet: by INN, by name."""
+        ctx = self.ctx
+        inns, names = set(), set()
+        for row in rows:
+            if row.inn and f"inn:{row.inn}" not in ctx.companies:
+                inns.add(row.inn)
+            if row.company_name and f"name:{row.company_name.lower()}" not in ctx.companies:
+                names.add(row.company_name.upper())
+        self.by_inn: dict[str, Company] = {}
+        self.by_name: dict[str, Company] = {}
+        if inns:
+            for company in Company.objects.filter(inn__in=inns).order_by("-pk"):
+                self.by_inn[company.inn] = company  # the lowest pk wins, as .first() did
+        if names:
+            for company in (
+                Company.objects.annotate(u=Upper("name")).filter(u__in=names).order_by("-pk")
+            ):
+                self.by_name[company.u] = company
+
+    # one row
+
+    def _allow(self, permission: str) -> None:
+        if permission not in self.allowed:
+            require_permission(self.ctx.actor, permission)
+            self.allowed.add(permission)
+
+    def _company_for(self, row: _Row) -> tuple[Company | None, str, dict[str, list[str]]]:
+        """The row's company: found by INN, else by name, else made (and kept only if the row
+        is); returns it, the key it is remembered by when made, and the row's errors."""
+        if not (row.company_name or row.inn):
+            return None, "", {}
+        if row.inn:
+            try:
+                validate_inn(row.inn)
+            except ValidationError as exc:
+                return None, "", {"inn": exc.messages}
+        key = f"inn:{row.inn}" if row.inn else f"name:{row.company_name.lower()}"
+        ctx = self.ctx
+        if key in ctx.companies:
+            return ctx.companies[key], "", {}
+        company = (self.by_inn.get(row.inn) or self.made_by_inn.get(row.inn)) if row.inn else None
+        if company is None and row.company_name:
+            name = row.company_name.upper()
+            company = self.by_name.get(name) or self.made_by_name.get(name)
+        if company is not None:
+            ctx.companies[key] = company
+            return company, "", {}
+        if not row.company_name:
+            message = _("No company has INN %(inn)s; give the company name too.") % {"inn": row.inn}
+            return None, "", {"inn": [message]}
+        self._allow("contacts.add_company")
+        company = Company(
+            name=row.company_name,
+            inn=row.inn,
+            source=Source.IMPORT,
+            created_by=ctx.actor,
+            owner=ctx.actor,
+        )
+        errors: dict[str, list[str]] = {}
+        _probe_clean(company, {"name", "inn", "source"}, errors)
+        try:
+            company.custom = _custom_clean(self.company_custom_fields, {}, None)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            return None, "", {("company" if k == "name" else k): v for k, v in errors.items()}
+        return company, key, {}
+
+    def _matches(self, values: list[str], in_base: dict[str, set[int]]) -> set[Key]:
+        found: set[Key] = set()
+        for value in values:
+            found |= in_base.get(value, set())
+            mine = self.owners.get(value)
+            if isinstance(mine, set):
+                found |= mine
+            elif mine is not None:
+                found.add(mine)
+        return found
+
+    def _remember(self, value: str, key: Key) -> None:
+        mine = self.owners.get(value)
+        if mine is None or mine == key:
+            self.owners[value] = key
+        elif isinstance(mine, set):
+            mine.add(key)
+        else:
+            self.owners[value] = {mine, key}
+
+    def _several(self, keys: set[Key]) -> str:
+        names = [f"#{k}" for k in sorted(k for k in keys if k > 0)]
+        names += [
+            _("the contact of row %(row)s") % {"row": r} for r in sorted(-k for k in keys if k < 0)
+        ]
+        return _("Its phone or e-mail belongs to several contacts (%(ids)s); merge them first.") % {
+            "ids": ", ".join(names[:5])
+        }
+
+    def _person(self, key: Key) -> _Person:
+        person = self.persons.get(key)
+        if person is None:  # made by a chunk that was checked, not written: nothing to load
+            person = self.persons[key] = _Person(key, Contact())
+        return person
+
+    def _row(self, row: _Row, points: _Points, in_base: dict[str, set[int]], visible) -> None:
+        ctx = self.ctx
+        errors = list(row.errors)
+        company, company_key, problems = self._company_for(row)
+        if problems:
+            self._refuse(row, errors + _errors_of(ValidationError(problems), row, ctx))
+            return
+        keys = self._matches(points.match, in_base)
+        if len(keys) > 1:
+            self._refuse(row, [*errors, ("", self._several(keys))])
+            return
+        key = next(iter(keys), None)
+        if key is not None and key > 0 and visible is not None and key not in visible:
+            self._refuse(
+                row, [*errors, ("", _("Its phone or e-mail belongs to a contact you cannot see."))]
+            )
+            return
+        person = self._person(key) if key is not None else None
+        data = {k: v for k, v in row.data.items() if k in Contact.EDITABLE_FIELDS}
+        if company is not None:
+            data["company"] = company
+        problems = dict(points.errors)
+        if person is None:
+            data.setdefault("source", Source.IMPORT)
+            probe = Contact(**data)
+            if not (probe.first_name or probe.last_name or row.phones or row.emails):
+                problems["last_name"] = [_("Give at least a name, a phone or an e-mail.")]
+        else:
+            probe = copy.copy(person.contact)
+            for name, value in data.items():
+                setattr(probe, name, value)
+        _probe_clean(probe, set(data), problems)
+        if person is None or row.custom:
+            try:
+                probe.custom = _custom_clean(
+                    self.custom_fields, row.custom, None if person is None else probe.custom
+                )
+            except ValidationError as exc:
+                problems.update(exc.message_dict)
+        if problems:
+            errors.extend(_errors_of(ValidationError(problems), row, ctx))
+        if errors:
+            self._refuse(row, errors)
+            return
+        if person is None:
+            self._allow("contacts.add_contact")
+            probe.created_by = ctx.actor
+            if probe.owner_id is None and ctx.actor is not None:
+                probe.owner = ctx.actor
+            person = self.persons[-row.number] = _Person(-row.number, probe)
+            self.outcome.created += 1
+        else:
+            self._allow("contacts.change_contact")
+            person.contact = probe
+            person.changed |= set(data) | ({"custom"} if row.custom else set())
+            self.outcome.updated += 1
+        if company_key:
+            ctx.companies[company_key] = company
+            self.new_companies.append(company)
+            # Found by later rows as the services would find it in the base: by INN, by name.
+            self.made_by_name.setdefault(company.name.upper(), company)
+            if company.inn:
+                self.made_by_inn.setdefault(company.inn, company)
+        for phone in points.phones:
+            if phone["number"] not in person.numbers:
+                person.numbers.add(phone["number"])
+                person.new_phones.append(phone)
+                self._remember(phone["number"], person.key)
+        for email in points.emails:
+            if email["address"] not in person.addresses:
+                person.addresses.add(email["address"])
+                person.new_emails.append(email)
+                self._remember(email["address"], person.key)
+        for tag in row.tags:
+            name = tag.strip()[:60]
+            if name and name.lower() not in person.tag_names:
+                person.tag_names.add(name.lower())
+                person.new_tags.append(name)
+
+    def _refuse(self, row: _Row, errors: list[tuple[str, str]]) -> None:
+        self.outcome.row_refused(row.number, errors)
+
+    # a chunk
+
+    def chunk(self, rows: list[tuple[int, list[str]]], progress: Progress | None) -> None:
+        ctx = self.ctx
+        built = [_row_build(number, cells, self.columns, ctx) for number, cells in rows]
+        points = [_points_clean(row) for row in built]
+        values = {v for p in points for v in p.match}
+        in_base = self._owners_in_base(values)
+        ids = {pk for pks in in_base.values() for pk in pks}
+        visible = None
+        if ctx.visible is not None and ids:
+            visible = set(ctx.visible.filter(pk__in=ids).values_list("pk", flat=True))
+        # Contacts of the base that got one of these values from an earlier chunk that was
+        # only checked: their stored custom fields count in this chunk's checks.
+        earlier = set()
+        for value in values & self.owners.keys():
+            mine = self.owners[value]
+            earlier |= {k for k in (mine if isinstance(mine, set) else {mine}) if k > 0}
+        self._persons_load((ids if visible is None else ids & visible) | earlier)
+        self._companies_load(built)
+        for row, row_points in zip(built, points, strict=True):
+            self._row(row, row_points, in_base, visible)
+            self.outcome.row_warned(row.number, row.warnings + self.notes.pop(row.number, []))
+        self.outcome.processed += len(rows)
+        if self.write and self.outcome.error_rows and self.stop_on_error:
+            # The import will be rolled back whatever follows: the rest is only checked.
+            self.write = False
+        if self.write:
+            chunk_write(
+                actor=ctx.actor,
+                companies=self.new_companies,
+                persons=list(self.persons.values()),
+                tags=ctx.tags,
+            )
+            # Everything is in the base now, where the next chunk's lookups find it.
+            self.owners.clear()
+        self.persons.clear()
+        self.new_companies = []
+        if progress is not None:
+            progress(self.outcome.processed)
 
 
 def rows_import(
@@ -385,9 +732,14 @@ def rows_import(
     mapping: dict[str, str],
     progress: Progress | None = None,
     date_order: str = "",
+    write: bool = True,
+    stop_on_error: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> Outcome:
-    """Every row through the services, each in a savepoint: a bad row leaves no trace. The
-    caller's transaction decides whether the good rows stay."""
+    """Every row checked and, when ``write``, written, ``chunk_rows`` at a time. A bad row
+    leaves no trace; the caller's transaction decides whether the good rows stay. With
+    ``stop_on_error`` (an import that is all or nothing) writing stops at the first bad row,
+    and the remaining rows are only checked, for the report."""
     ctx = _Context(actor=actor, targets=import_targets(), date_order=date_order)
     columns = [
         (int(i), table.headers[int(i)], code)
@@ -395,33 +747,20 @@ def rows_import(
         if code and code in ctx.targets and int(i) < len(table.headers)
     ]
     outcome = Outcome()
-    for number, cells in table.rows():
-        row = _row_build(number, cells, columns, ctx)
-        errors = list(row.errors)
-        warnings = row.warnings + table.notes.pop(number, [])
-        created_companies: dict[str, int] = {}
-        done = ""
-        try:
-            with transaction.atomic():
-                done = _row_apply(row, ctx, created_companies)
-                if errors:
-                    raise _RowRejected
-        except _RowRejected:
-            pass
-        except ValidationError as exc:
-            errors.extend(_errors_of(exc, row, ctx))
-        except DatabaseError as exc:
-            errors.append(("", _("The row could not be saved: %(error)s") % {"error": exc}))
-        if errors:
-            outcome.row_refused(number, errors)
-        outcome.row_warned(number, warnings)
-        if not errors:
-            ctx.companies.update(created_companies)
-            if done == "created":
-                outcome.created += 1
-            else:
-                outcome.updated += 1
-        outcome.processed += 1
-        if progress is not None:
-            progress(outcome.processed)
+    run = _Run(
+        ctx,
+        columns,
+        write=write,
+        stop_on_error=stop_on_error,
+        outcome=outcome,
+        notes=table.notes,
+    )
+    chunk: list[tuple[int, list[str]]] = []
+    for item in table.rows():
+        chunk.append(item)
+        if len(chunk) >= chunk_rows:
+            run.chunk(chunk, progress)
+            chunk = []
+    if chunk:
+        run.chunk(chunk, progress)
     return outcome

@@ -1,8 +1,8 @@
 """The steps a person goes through to import contacts, and the job kind that runs them.
 
 Upload a file (its format is recognised, its columns mapped to contact fields by their
-headers), look at the first rows, change the mapping, check every row — a dry run through the
-very services that will write it, so the check and the import cannot disagree — then import.
+headers), look at the first rows, change the mapping, check every row — the very steps the
+import takes, short of writing, so the check and the import cannot disagree — then import.
 The check and the import are jobs of the engine in ``crm.jobs`` (``job_check``, ``job_start``):
 one transaction each, with a progress bar, all or nothing unless the person chose to import
 the valid rows only.
@@ -16,12 +16,12 @@ from django.core.files import File
 from django.utils.translation import gettext_lazy
 
 from crm.jobs.kinds import FileRead, JobKind, Outcome, Progress, job_kind_register
-from crm.jobs.services import job_kind_allowed, job_options_set, job_upload
+from crm.jobs.services import MAX_UPLOAD_BYTES, job_kind_allowed, job_options_set, job_upload
 from crm.models import Job, User
 
 from .mappings import date_columns_read
 from .readers import file_format_detect, job_table, table_read
-from .rows import rows_import
+from .rows import CHUNK_ROWS, rows_import
 from .targets import import_targets, mapping_clean, mapping_guess
 
 PREVIEW_ROWS = 10
@@ -47,13 +47,19 @@ def _file_read(name: str, data: bytes) -> FileRead:
 
 
 def _rows_run(job: Job, progress: Progress) -> Outcome:
-    """The step the engine runs for the check and for the import alike."""
+    """The step the engine runs for the check and for the import alike: the check goes
+    through every step but the writing, so that it takes no ids from the sequences."""
     return rows_import(
         actor=job.created_by,
         table=job_table(job),
         mapping=job.options["mapping"],
         progress=progress,
         date_order=job.options.get("date_order", ""),
+        write=not job.dry_run,
+        stop_on_error=not job.valid_only,
+        # Twenty steps of the progress bar at least; a small file is written a few rows at
+        # a time, which costs nothing at its size.
+        chunk_rows=max(1, min(CHUNK_ROWS, job.total_rows // 20)),
     )
 
 
@@ -68,9 +74,9 @@ CONTACT_IMPORT = JobKind(
 )
 
 
-def import_upload(*, actor: User, upload: File) -> Job:
+def import_upload(*, actor: User, upload: File, max_bytes: int | None = MAX_UPLOAD_BYTES) -> Job:
     """Keep the file, recognise its format, count its rows and guess the column mapping."""
-    return job_upload(actor=actor, kind=CONTACT_IMPORT.code, upload=upload)
+    return job_upload(actor=actor, kind=CONTACT_IMPORT.code, upload=upload, max_bytes=max_bytes)
 
 
 @dataclass

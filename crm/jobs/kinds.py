@@ -73,8 +73,9 @@ class JobKind:
     ``run(job, progress)`` is the step the engine calls, in the worker or in the request: it
     goes through the rows — writing them through the app's own services — and returns an
     ``Outcome``. It may raise ``ValidationError`` or ``PermissionDenied`` for the whole file;
-    the job then fails with that message. It does not care whether the run is the check: the
-    engine rolls the check back, and a run with refused rows unless ``valid_only``.
+    the job then fails with that message. The engine rolls the check back, and a run with
+    refused rows unless ``valid_only``; a step may still skip its writes when ``job.dry_run``
+    (the contact import does: a rolled-back insert has used up its ids).
 
     ``read(name, data)`` is the upload step of a kind that takes a file: it recognises the
     file (raising ``JobFileError`` when it cannot) and returns a ``FileRead``.

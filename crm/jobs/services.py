@@ -52,17 +52,22 @@ def job_kind_allowed(*, actor: User, code: str) -> JobKind:
 # --- the upload and its options ------------------------------------------------------------
 
 
-def job_upload(*, actor: User, kind: str, upload: File) -> Job:
+def job_upload(
+    *, actor: User, kind: str, upload: File, max_bytes: int | None = MAX_UPLOAD_BYTES
+) -> Job:
     """Keep an uploaded file as a new job of ``kind``; the kind reads it (its format, its rows,
-    a guessed mapping) before anything is kept, so that a file it cannot read leaves nothing."""
+    a guessed mapping) before anything is kept, so that a file it cannot read leaves nothing.
+
+    ``max_bytes`` bounds what a browser may send; a management command reading a file on the
+    server's own disk passes ``None``."""
     job_kind = job_kind_allowed(actor=actor, code=kind)
     if job_kind.read is None:
         raise ImproperlyConfigured(f"Job kind {kind!r} does not take files.")
     name = os.path.basename(upload.name or job_kind.code)[:200]
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+    if max_bytes is not None and upload.size is not None and upload.size > max_bytes:
         raise JobFileError(
             _("The file is larger than %(mb)s MB; split it into smaller files.")
-            % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            % {"mb": max_bytes // (1024 * 1024)}
         )
     data = upload.read()
     if not data.strip():
@@ -178,6 +183,7 @@ class _Progress:
         self.job_id = job.pk
         self.total = job.total_rows
         self.every = max(1, min(100, self.total // 50))
+        self.written = 0
         self.own = (
             None if connection.in_atomic_block else connections.create_connection(DEFAULT_DB_ALIAS)
         )
@@ -215,7 +221,10 @@ class _Progress:
         return now
 
     def __call__(self, processed: int) -> None:
-        if processed % self.every == 0 or processed >= self.total:
+        # A step may report a chunk of rows at a time: write whenever another ``every`` rows
+        # have gone through since the last write, not only on exact multiples.
+        if processed - self.written >= self.every or processed >= self.total:
+            self.written = processed
             self._update(processed_rows=processed)
 
     def close(self) -> None:

@@ -62,7 +62,10 @@ class Command(BaseCommand):
     def _import(self, path: str, *, actor: User, dry_run: bool, valid_only: bool) -> None:
         try:
             with open(path, "rb") as fh:
-                job = steps.import_upload(actor=actor, upload=File(fh, name=os.path.basename(path)))
+                # A file on the server's disk: the size limit of browser uploads does not apply.
+                job = steps.import_upload(
+                    actor=actor, upload=File(fh, name=os.path.basename(path)), max_bytes=None
+                )
             table = readers.job_table(job)
             targets.mapping_clean(job.options["mapping"], table.headers, targets.import_targets())
         except PermissionDenied:
