@@ -27,6 +27,7 @@ from contacts.validators import (
     clean_custom_value,
     normalize_email,
     normalize_phone,
+    validate_birthday,
     validate_inn,
 )
 from crm.jobs.kinds import Outcome, Progress
@@ -200,6 +201,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
         elif code == "birthday":
             try:
                 date = dates.date_parse(value, order=ctx.date_order)
+                validate_birthday(date)  # the services' rule: a day that has come, from 1900
             except ValidationError as exc:
                 left_out.append((header, exc.messages[0]))
             else:
