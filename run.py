@@ -598,9 +598,17 @@ class EmbeddedPostgres(Watched):
         deadline = time.monotonic() + SERVER_RESTART_TIMEOUT
         while True:
             try:
-                # The same data folder and socket folder, so DATABASE_URL stays right.
-                with self.server._lock:
+                # The same data folder and socket folder, so DATABASE_URL stays right. The
+                # lock is the embedded server's, shared by every embedded PostgreSQL of this
+                # machine's user while one starts or stops: waited for, but not past the
+                # deadline, so a neighbour's slow start cannot hang the watch.
+                remaining = max(0.1, deadline - time.monotonic())
+                if not self.server._lock.acquire(timeout=remaining):
+                    raise TimeoutError("another embedded PostgreSQL holds the start lock")
+                try:
                     self.server.ensure_postgres_running()
+                finally:
+                    self.server._lock.release()
                 break
             except Stop:
                 raise
@@ -608,7 +616,7 @@ class EmbeddedPostgres(Watched):
                 if time.monotonic() > deadline:
                     raise Failure(
                         f"PostgreSQL {how} and could not be started again "
-                        f"({exc.__class__.__name__}; see {self.server.pgdata / 'log'}); "
+                        f"({exc.__class__.__name__}: {exc}; see {self.server.pgdata / 'log'}); "
                         "stopping everything"
                     ) from None
                 # The killed postmaster's backends exit on their own within moments; until
