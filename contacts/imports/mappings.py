@@ -90,7 +90,8 @@ def import_mapping_choose(
                     "Birthdays such as “%(value)s” could be read day first or month first: "
                     "choose the order of dates."
                 )
-                % {"value": found.example}
+                % {"value": found.example},
+                code="date_order",
             )
         date_order = found.order
     save_as = save_as.strip()

@@ -130,3 +130,46 @@ def test_bad_input_exits_with_2_and_says_why(head, manager, path, tmp_path, args
     assert exc.value.returncode == 2
     assert message in str(exc.value)
     assert not Contact.objects.exists()
+
+
+def test_a_value_left_out_is_a_note_on_standard_output_not_an_error(head, tmp_path):
+    # given a person whose e-mail cannot be read
+    file = tmp_path / "people.csv"
+    file.write_bytes(csv_bytes([["Фамилия", "Имя", "E-mail"], ["Орлова", "Анна", "anna@"]]))
+
+    out, err = _call(str(file), user=head.email)
+
+    # then she is imported, and the left-out e-mail is said as a note
+    assert Contact.objects.get().last_name == "Орлова"
+    assert "Note — Row 2, E-mail: " in out
+    assert "The value was left out." in out
+    assert err == ""
+    assert "Created: 1, updated: 0, rows with errors: 0." in out
+
+
+AMBIGUOUS = [["Фамилия", "Имя", "Дата рождения"], ["Орлова", "Анна", "03/07/1990"]]
+
+
+def test_dates_the_file_does_not_settle_need_the_date_order(head, tmp_path):
+    file = tmp_path / "birthdays.csv"
+    file.write_bytes(csv_bytes(AMBIGUOUS))
+
+    # without the order: refused with the reason, nothing imported
+    with pytest.raises(CommandError) as exc:
+        _call(str(file), user=head.email)
+    assert exc.value.returncode == 2
+    assert "choose the order of dates" in str(exc.value)
+    assert "--date-order dmy or --date-order mdy" in str(exc.value)
+    assert not Contact.objects.exists()
+
+    # with it: read as told
+    _call(str(file), user=head.email, date_order="mdy")
+    assert str(Contact.objects.get().birthday) == "1990-03-07"
+
+
+def test_an_unknown_date_order_is_refused_by_the_parser(head, tmp_path):
+    file = tmp_path / "birthdays.csv"
+    file.write_bytes(csv_bytes(AMBIGUOUS))
+
+    with pytest.raises(CommandError, match="invalid choice"):
+        _call(str(file), "--date-order", "ymd", user=head.email)

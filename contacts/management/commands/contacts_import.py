@@ -1,4 +1,4 @@
-"""``manage.py contacts_import FILE --user EMAIL [--dry-run] [--valid-only]``
+"""``manage.py contacts_import FILE --user EMAIL [--dry-run] [--valid-only] [--date-order dmy|mdy]``
 
 The same steps as the import page: the columns are mapped from their headers, every row is
 checked through the contact services, and the import is all or nothing unless --valid-only.
@@ -17,7 +17,9 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from contacts.imports import readers, steps, targets
+from contacts.imports import readers, steps
+from contacts.imports.dates import DateOrder
+from contacts.imports.mappings import import_mapping_choose
 from crm.history import acting_as
 from crm.jobs.services import job_check, job_start
 from crm.models import Job, User
@@ -45,8 +47,26 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Import the valid rows even when other rows have errors."),
         )
+        parser.add_argument(
+            "--date-order",
+            choices=DateOrder.values,
+            default="",
+            help=_(
+                "How birthdays written with slashes read, when no date in the file settles it: "
+                "dmy (31/12/1990) or mdy (12/31/1990)."
+            ),
+        )
 
-    def handle(self, *args, path: str, user: str, dry_run: bool, valid_only: bool, **options):
+    def handle(
+        self,
+        *args,
+        path: str,
+        user: str,
+        dry_run: bool,
+        valid_only: bool,
+        date_order: str,
+        **options,
+    ):
         if not os.path.isfile(path):
             raise CommandError(_("No such file: %(path)s") % {"path": path}, returncode=BAD_INPUT)
         actor = User.objects.filter(email__iexact=user.strip(), is_active=True).first()
@@ -57,9 +77,13 @@ class Command(BaseCommand):
             )
         # The change history names the importer, and this command as the door it came through.
         with acting_as(actor, via="command:contacts_import"):
-            self._import(path, actor=actor, dry_run=dry_run, valid_only=valid_only)
+            self._import(
+                path, actor=actor, dry_run=dry_run, valid_only=valid_only, date_order=date_order
+            )
 
-    def _import(self, path: str, *, actor: User, dry_run: bool, valid_only: bool) -> None:
+    def _import(
+        self, path: str, *, actor: User, dry_run: bool, valid_only: bool, date_order: str
+    ) -> None:
         try:
             with open(path, "rb") as fh:
                 # A file on the server's disk: the size limit of browser uploads does not apply.
@@ -67,7 +91,11 @@ class Command(BaseCommand):
                     actor=actor, upload=File(fh, name=os.path.basename(path)), max_bytes=None
                 )
             table = readers.job_table(job)
-            targets.mapping_clean(job.options["mapping"], table.headers, targets.import_targets())
+            # The same service as the mapping page: the guessed columns, and the order of
+            # dates given here when the file does not settle it.
+            job = import_mapping_choose(
+                actor=actor, job=job, mapping=job.options["mapping"], date_order=date_order
+            )
         except PermissionDenied:
             raise CommandError(
                 _("%(user)s may not import contacts.") % {"user": actor.email},
@@ -75,6 +103,8 @@ class Command(BaseCommand):
             ) from None
         except ValidationError as exc:
             problems = "\n".join(exc.messages)
+            if any(e.code == "date_order" for e in getattr(exc, "error_list", [])):
+                problems += "\n" + _("Give it with --date-order dmy or --date-order mdy.")
             raise CommandError(
                 _("%(path)s cannot be imported:\n%(problems)s")
                 % {"path": path, "problems": problems},
@@ -94,16 +124,18 @@ class Command(BaseCommand):
         else:
             job = job_start(actor=actor, job=job, valid_only=valid_only, run_now=True)
 
-        for error in job.errors:
-            where = (
-                _("Row %(row)s, %(column)s") % {"row": error["row"], "column": error["field"]}
-                if error.get("field")
-                else _("Row %(row)s") % {"row": error["row"]}
-                if error.get("row")
-                else _("File")
-            )
-            self.stderr.write(f"{where}: {error['message']}")
-        if len(job.errors) < job.error_count:
+        # Errors refuse their row; notes (a value left out, a property of a card that could
+        # not be kept) only say what was not imported, on standard output.
+        notes = [entry for entry in job.errors if entry.get("warning")]
+        for entry in job.errors:
+            if entry.get("warning"):
+                self.stdout.write(
+                    _("Note — %(where)s: %(message)s")
+                    % {"where": _where(entry), "message": entry["message"]}
+                )
+            else:
+                self.stderr.write(f"{_where(entry)}: {entry['message']}")
+        if len(job.errors) - len(notes) < job.error_count:
             self.stderr.write(_("…and more; %(n)s rows have errors.") % {"n": job.error_count})
 
         summary = _("Created: %(created)s, updated: %(updated)s, rows with errors: %(errors)s.") % {
@@ -127,3 +159,11 @@ class Command(BaseCommand):
                 returncode=BAD_INPUT,
             )
         self.stdout.write(self.style.SUCCESS(summary))
+
+
+def _where(entry: dict) -> str:
+    if entry.get("field"):
+        return _("Row %(row)s, %(column)s") % {"row": entry["row"], "column": entry["field"]}
+    if entry.get("row"):
+        return _("Row %(row)s") % {"row": entry["row"]}
+    return _("File")
