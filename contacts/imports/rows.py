@@ -79,13 +79,14 @@ def _choice_lookup(choices) -> dict[str, str]:
     return found
 
 
-def _split_name(text: str) -> tuple[str, str, str]:
+def _split_name(text: str, *, first_name_first: bool = False) -> tuple[str, str, str]:
     """ "Иванов Иван Иванович" (Russian order: last, first, patronymic); "John Smith" (first,
-    last) when written in Latin letters."""
+    last) when written in Latin letters or when the column says so ("Анна Орлова", "Анна
+    Петровна Орлова")."""
     parts = text.split()
     if not parts:
         return "", "", ""
-    if re.search(r"[а-яё]", text, re.IGNORECASE):
+    if re.search(r"[а-яё]", text, re.IGNORECASE) and not first_name_first:
         return parts[0], " ".join(parts[1:2]), " ".join(parts[2:])
     if len(parts) == 1:
         return "", parts[0], ""
@@ -127,7 +128,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
     """The row's values. One that cannot be taken is left out with a warning and the rest of
     the person still comes in; only what makes a person is required (see the end)."""
     row = _Row(number)
-    full_name = ""
+    full_name, first_name_first = "", False
     left_out = row.warnings
     points_bad: list[tuple[str, str]] = []  # phones and e-mails that cannot be read
     for index, header, code in columns:
@@ -135,8 +136,9 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
         row.column_of.setdefault(code, header)
         if not value:
             continue
-        if code == "full_name":
-            full_name = value
+        if code in ("full_name", "full_name_first"):
+            full_name, first_name_first = value, code == "full_name_first"
+            row.column_of.setdefault("full_name", header)
         elif code.startswith("phone:"):
             for number_text in filter(None, (p.strip() for p in _SPLIT_PHONES.split(value))):
                 try:
@@ -231,7 +233,7 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
         else:
             row.data[code] = value
     if full_name:
-        last, first, middle = _split_name(full_name)
+        last, first, middle = _split_name(full_name, first_name_first=first_name_first)
         for key, part in (("last_name", last), ("first_name", first), ("middle_name", middle)):
             if part and not row.data.get(key):
                 row.data[key] = part

@@ -49,8 +49,15 @@ STATIC_TARGETS: tuple[Target, ...] = (
             "контактное лицо",
             "полное имя",
             "полное имя контакта",
-            "имя фамилия",
         ),
+    ),
+    # "Анна Орлова": a name written first name first, as amoCRM and most web forms write it
+    # (the full name above reads Cyrillic in the Russian order, "Орлова Анна Петровна").
+    Target(
+        "full_name_first",
+        gettext_lazy("Full name, first name first"),
+        _NAME,
+        synonyms=("имя фамилия", "first and last name"),
     ),
     Target(
         "last_name",
@@ -280,7 +287,7 @@ STATIC_TARGETS: tuple[Target, ...] = (
 )
 CUSTOM_PREFIX = "custom."
 # Enough to say who the row is about: without one of these the import would only make noise.
-IDENTITY_TARGETS = {"full_name", "last_name", "first_name"} | {
+IDENTITY_TARGETS = {"full_name", "full_name_first", "last_name", "first_name"} | {
     t.code for t in STATIC_TARGETS if t.code.startswith(("phone:", "email:"))
 }
 
@@ -507,7 +514,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         {
             "id": "",
             "ответственный": "",
-            "полное имя контакта": "full_name",
+            "полное имя контакта": "full_name_first",
         },
     ),
 )

@@ -480,7 +480,7 @@ def test_amocrm_contacts_export(client, head, django_capture_on_commit_callbacks
     job = _upload(client, data, "amocrm.csv")
 
     assert _guessed(job) == {
-        "Полное имя контакта": "full_name",
+        "Полное имя контакта": "full_name_first",
         "Имя": "first_name",
         "Фамилия": "last_name",
         "Компания": "company",
@@ -667,3 +667,23 @@ def test_reusing_garbage_is_refused_without_an_error_page(client, head):
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.options.get("mapping_name", "") == ""
+
+
+def test_an_amocrm_file_with_the_full_name_only_reads_it_first_name_first(
+    client, head, django_capture_on_commit_callbacks
+):
+    # given an amoCRM export that has kept only "Полное имя контакта"
+    rows = [
+        ["ID", "Полное имя контакта", "Рабочий телефон", "Рабочий email", "Кем создан"],
+        ["30112233", "Алексей Волков", "+7 495 987-65-43", "volkov@vektor.ru", "Иванова Мария"],
+    ]
+    data = "\n".join(";".join(r) for r in rows).encode("utf-8-sig")
+    client.force_login(head)
+
+    job = _upload(client, data, "amocrm.csv")
+
+    # then the name column is read first name first, as amoCRM writes it
+    assert job.options["mapping"]["1"] == "full_name_first"
+    _check_and_import(client, job, django_capture_on_commit_callbacks)
+    person = Contact.objects.get()
+    assert (person.last_name, person.first_name) == ("Волков", "Алексей")
