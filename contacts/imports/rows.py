@@ -617,7 +617,7 @@ class _Run:
             self._refuse(row, errors + _errors_of(ValidationError(problems), row, ctx))
             return
         if company.pk is not None and company.pk in self.hidden_companies:
-            self._refuse(row, [*errors, ("", _("The company belongs to someone else."))])
+            self._refuse(row, [*errors, ("", _("It is a company you cannot see."))])
             return
         # Stored ones were loaded with the chunk; one the run made is met here first.
         firm = self.firms.get(_firm_key(company)) or _Firm(company)

@@ -11,6 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from contacts.imports import steps
+from contacts.imports.readers import table_read
+from contacts.imports.rows import rows_import
 from contacts.imports.targets import export_format_recognise
 from contacts.models import Company, Contact, Email, Phone
 from contacts.tests.factories import CompanyFactory
@@ -265,3 +268,68 @@ def test_a_bad_company_row_is_reported_and_nothing_is_imported(client, head):
     assert (3, "ИНН", False) in errors
     assert Company.objects.count() == 0
     assert Phone.objects.count() == 0
+
+
+def _company_rows(rows: list[list[str]]) -> tuple:
+    table = table_read(csv_bytes(rows), "csv")
+    return table, steps.mapping_guess(table.headers, steps.import_targets())
+
+
+def test_a_company_made_in_a_checked_chunk_is_found_by_a_later_chunk(head):
+    # given one company on two rows, read a row at a time
+    table, mapping = _company_rows(
+        [
+            ["Название компании", "ИНН", "Рабочий телефон"],
+            ["Ромашка", "7719356231", "+7 495 123-45-00"],
+            ["Ромашка", "7719356231", "+7 495 123-45-01"],
+        ]
+    )
+
+    # when checked, then imported
+    checked = rows_import(actor=head, table=table, mapping=mapping, write=False, chunk_rows=1)
+    assert not Company.objects.exists()
+    done = rows_import(actor=head, table=table, mapping=mapping, chunk_rows=1)
+
+    # then the check and the import agree: one company, with both phones
+    assert (checked.created, checked.updated) == (done.created, done.updated) == (1, 1)
+    assert _phones(Company.objects.get()) == {("+74951234500", "work"), ("+74951234501", "work")}
+
+
+def test_the_queries_of_a_company_import_do_not_grow_with_its_rows(
+    head, django_assert_max_num_queries
+):
+    # given 100 known companies with a phone each and 300 new ones, read 200 rows at a time
+    known = [CompanyFactory(name=f"Известная {i}") for i in range(100)]
+    Phone.objects.bulk_create(
+        Phone(company=c, number=f"+7495{i:07d}", kind="work") for i, c in enumerate(known)
+    )
+    rows = [["Название компании", "Рабочий телефон", "Рабочий e-mail", "Теги"]]
+    rows += [[f"Новая {i}", f"+7812{i:07d}", f"n{i}@example.ru", "new"] for i in range(300)]
+    rows += [[c.name, f"+7495{i:07d}", f"k{i}@example.ru", "vip"] for i, c in enumerate(known)]
+    table, mapping = _company_rows(rows)
+
+    with django_assert_max_num_queries(100):
+        outcome = rows_import(actor=head, table=table, mapping=mapping, chunk_rows=200)
+
+    assert (outcome.created, outcome.updated, outcome.error_rows) == (300, 100, 0)
+    assert Company.objects.count() == 400
+    assert Phone.objects.count() == 400  # the known phones were not added twice
+    assert Email.objects.count() == 400
+    assert Company.objects.filter(tags__name="vip").count() == 100
+    assert not Contact.objects.exists()
+
+
+def test_a_company_the_importer_cannot_see_is_not_changed(manager, manager2):
+    # given a company of another team's manager, which this manager does not see
+    hidden = CompanyFactory(name="Чужая", inn="7719356231", owner=manager2)
+    table, mapping = _company_rows(
+        [
+            ["Название компании", "ИНН", "Рабочий телефон"],
+            ["Чужая", "7719356231", "+7 495 123-45-00"],
+        ]
+    )
+
+    outcome = rows_import(actor=manager, table=table, mapping=mapping)
+
+    assert [e["message"] for e in outcome.errors] == ["It is a company you cannot see."]
+    assert not hidden.phones.exists()
