@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.core.validators import URLValidator
 from django.db.models import QuerySet
 from django.db.models.functions import Lower, Upper
 from django.utils import translation
@@ -342,6 +341,10 @@ def _is_company_row(row: _Row) -> bool:
     return bool(row.company_name or row.inn) and not any(row.data.get(k) for k in _PERSON_FIELDS)
 
 
+# Columns of a company's own values → its fields.
+_COMPANY_VALUES = {"company_website": "website", "company_kpp": "kpp", "company_ogrn": "ogrn"}
+
+
 def _firm_key(company: Company) -> int:
     """A stored company by its pk; one the run made and has not written, by the object."""
     return company.pk if company.pk is not None else -id(company)
@@ -352,7 +355,6 @@ def _website(value: str) -> str:
     value = value.strip()
     if value and "://" not in value:
         value = f"https://{value}"
-    URLValidator()(value)
     return value
 
 
@@ -627,17 +629,25 @@ class _Run:
             for k, v in row.data.items()
             if k in Company.EDITABLE_FIELDS and k not in ("name", "inn")
         }
-        if row.data.get("company_website"):
+        # The company's own values beside its name and INN are optional: one that cannot be
+        # taken is left out with a warning, as a person's are.
+        for code, name in _COMPANY_VALUES.items():
+            if not row.data.get(code):
+                continue
+            value = row.data[code].strip()
             try:
-                values["website"] = _website(row.data["company_website"])
+                if name == "website":
+                    value = _website(value)
+                Company._meta.get_field(name).run_validators(value)
             except ValidationError as exc:
-                column = row.column_of.get("company_website", "")
                 row.warnings.append(
                     (
-                        column,
+                        row.column_of.get(code, ""),
                         _("%(problem)s The value was left out.") % {"problem": exc.messages[0]},
                     )
                 )
+            else:
+                values[name] = value
         if row.inn and not company.inn:
             values["inn"] = row.inn
         probe = copy.copy(company)

@@ -187,6 +187,18 @@ STATIC_TARGETS: tuple[Target, ...] = (
         synonyms=("сайт компании", "company website"),
     ),
     Target(
+        "company_kpp",
+        gettext_lazy("Company KPP"),
+        _COMPANY,
+        synonyms=("кпп", "кпп компании", "kpp"),
+    ),
+    Target(
+        "company_ogrn",
+        gettext_lazy("Company OGRN"),
+        _COMPANY,
+        synonyms=("огрн", "огрнип", "огрн компании", "ogrn"),
+    ),
+    Target(
         "position",
         gettext_lazy("Position"),
         _COMPANY,

@@ -109,6 +109,7 @@ BITRIX_GUESS = {
     "Адрес": "address",
     "Регион": "region",
     "ИНН": "inn",
+    "КПП": "company_kpp",
 }
 
 
@@ -136,6 +137,7 @@ def test_bitrix24_companies_export(client, head, django_capture_on_commit_callba
     romashka.refresh_from_db()
     assert romashka.name == "Ромашка"  # found by its INN, its name kept
     assert romashka.website == "https://romashka.ru"
+    assert romashka.kpp == "771901001"
     assert romashka.address == "ул. Ленина, 1"
     assert romashka.region == "Московская область"
     assert romashka.notes == "Постоянный клиент с 2019 года"
@@ -254,9 +256,9 @@ def test_a_bad_company_row_is_reported_and_nothing_is_imported(client, head):
     client.force_login(head)
     data = csv_bytes(
         [
-            ["Название компании", "ИНН", "Рабочий телефон", "Корпоративный сайт"],
-            ["ООО «Ромашка»", "7719356231", "+7 495 123-45-00", "not a site at all"],
-            ["ООО «Вектор»", "7814012383", "+7 812 555-00-00", ""],  # wrong check digit
+            ["Название компании", "ИНН", "Рабочий телефон", "Корпоративный сайт", "КПП"],
+            ["ООО «Ромашка»", "7719356231", "+7 495 123-45-00", "not a site at all", "12"],
+            ["ООО «Вектор»", "7814012383", "+7 812 555-00-00", "", ""],  # wrong check digit
         ]
     )
     job = _upload(client, data, "bad.csv")
@@ -265,6 +267,7 @@ def test_a_bad_company_row_is_reported_and_nothing_is_imported(client, head):
     assert job.status == Job.Status.CHECKED
     errors = [(e["row"], e["field"], e.get("warning", False)) for e in job.errors]
     assert (2, "Корпоративный сайт", True) in errors  # left out, the company kept
+    assert (2, "КПП", True) in errors
     assert (3, "ИНН", False) in errors
     assert Company.objects.count() == 0
     assert Phone.objects.count() == 0
