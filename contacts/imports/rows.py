@@ -650,6 +650,9 @@ class _Run:
                 values[name] = value
         if row.inn and not company.inn:
             values["inn"] = row.inn
+        # Only what differs is written (and makes an "update" in its history): the same file
+        # imported again changes nothing.
+        values = {k: v for k, v in values.items() if getattr(company, k) != v}
         probe = copy.copy(company)
         for name, value in values.items():
             setattr(probe, name, value)

@@ -86,10 +86,13 @@ def _check_and_import(client, job, django_capture_on_commit_callbacks) -> Job:
 def _imported_again(client, name, data, rows, django_capture_on_commit_callbacks) -> None:
     """The same file again: every row updates its company, nothing is doubled."""
     before = _state()
+    events = Company.pgh_event_model.objects.count()
     job = _upload(client, data, f"again-{name}")
     job = _check_and_import(client, job, django_capture_on_commit_callbacks)
     assert (job.created_count, job.updated_count) == (0, rows)
     assert _state() == before
+    # nothing changed, so the history has no new "update" of any company
+    assert Company.pgh_event_model.objects.count() == events
 
 
 BITRIX_GUESS = {
