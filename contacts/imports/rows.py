@@ -239,7 +239,8 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
     # What makes a person is a name or a way to reach them; every other value is optional:
     # the person comes in without it, and the row's report says which and why.
     named = row.data.get("first_name") or row.data.get("last_name")
-    if points_bad and not (named or row.phones or row.emails):
+    # (A row about a company is made by the company's name.)
+    if points_bad and not (named or row.phones or row.emails or _is_company_row(row)):
         row.errors.extend(points_bad)  # nothing left would make a person: refused for these
     else:
         left_out[:0] = points_bad

@@ -262,6 +262,7 @@ def test_a_bad_company_row_is_reported_and_nothing_is_imported(client, head):
             ["Название компании", "ИНН", "Рабочий телефон", "Корпоративный сайт", "КПП"],
             ["ООО «Ромашка»", "7719356231", "+7 495 123-45-00", "not a site at all", "12"],
             ["ООО «Вектор»", "7814012383", "+7 812 555-00-00", "", ""],  # wrong check digit
+            ["ООО «Лютик»", "", "12345", "", ""],  # a company with no phone that can be read
         ]
     )
     job = _upload(client, data, "bad.csv")
@@ -272,6 +273,8 @@ def test_a_bad_company_row_is_reported_and_nothing_is_imported(client, head):
     assert (2, "Корпоративный сайт", True) in errors  # left out, the company kept
     assert (2, "КПП", True) in errors
     assert (3, "ИНН", False) in errors
+    assert (4, "Рабочий телефон", True) in errors
+    assert job.error_count == 1
     assert Company.objects.count() == 0
     assert Phone.objects.count() == 0
 
