@@ -19,6 +19,7 @@ from contacts.models import Company, Contact, Email, Phone
 from contacts.tests.factories import CompanyFactory
 from contacts.tests.io_support import csv_bytes
 from contacts.tests.test_import_formats import _guessed, _import, _post_mapping, _upload
+from crm.jobs.services import job_run
 from crm.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -65,14 +66,14 @@ def _state() -> dict:
     }
 
 
-def _check(client, job: Job) -> Job:
+def _check(client, job: Job, *, errors: bool = False) -> Job:
     """The mapping as guessed, sent back: the check runs and writes nothing."""
     before = _state()
     response = _post_mapping(client, job)
     assert response.status_code == 302, response.content.decode()[-3000:]
     job.refresh_from_db()
     assert job.status == Job.Status.CHECKED, job.errors
-    assert job.errors == [], job.errors
+    assert bool(job.errors) == errors, job.errors
     assert _state() == before
     return job
 
@@ -255,7 +256,9 @@ def test_a_row_with_a_company_and_no_person_in_any_file_is_the_company(
     assert Email.objects.count() == 2
 
 
-def test_a_bad_company_row_is_reported_and_nothing_is_imported(client, head):
+def test_a_bad_company_row_is_reported_and_nothing_is_imported(
+    client, head, django_capture_on_commit_callbacks
+):
     client.force_login(head)
     data = csv_bytes(
         [
@@ -276,7 +279,24 @@ def test_a_bad_company_row_is_reported_and_nothing_is_imported(client, head):
     assert (4, "Рабочий телефон", True) in errors
     assert job.error_count == 1
     assert Company.objects.count() == 0
+
+    # imported as it is: all or nothing, so nothing
+    job = _import(client, job, django_capture_on_commit_callbacks)
+    assert job.status != Job.Status.DONE
+    assert Company.objects.count() == 0
     assert Phone.objects.count() == 0
+
+    # the valid rows only: the two good companies, without the values left out
+    job = _check(client, _upload(client, data, "bad-again.csv"), errors=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("job-start", args=[job.pk]), {"valid_only": "on"})
+    job_run(job_id=job.pk)
+    assert sorted(Company.objects.values_list("name", "website", "kpp")) == [
+        ("ООО «Лютик»", "", ""),
+        ("ООО «Ромашка»", "", ""),
+    ]
+    assert _phones(Company.objects.get(name="ООО «Ромашка»")) == {("+74951234500", "work")}
+    assert not Company.objects.get(name="ООО «Лютик»").phones.exists()
 
 
 def _company_rows(rows: list[list[str]]) -> tuple:
