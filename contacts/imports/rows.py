@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contacts.models import Channel, Company, Contact, CustomField, Email, Phone, Source, Tag
-from contacts.selectors import can_see_all_contacts, contacts_visible_to
+from contacts.selectors import can_see_all_contacts, companies_visible_to, contacts_visible_to
 from contacts.validators import (
     clean_custom_value,
     normalize_email,
@@ -241,7 +241,8 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
     # What makes a person is a name or a way to reach them; every other value is optional:
     # the person comes in without it, and the row's report says which and why.
     named = row.data.get("first_name") or row.data.get("last_name")
-    if points_bad and not (named or row.phones or row.emails):
+    # (A row about a company is made by the company's name.)
+    if points_bad and not (named or row.phones or row.emails or _is_company_row(row)):
         row.errors.extend(points_bad)  # nothing left would make a person: refused for these
     else:
         left_out[:0] = points_bad
@@ -318,6 +319,46 @@ class _Person:
     @property
     def is_new(self) -> bool:
         return self.key < 0
+
+
+@dataclass
+class _Firm:
+    """A company a chunk's company rows create or update, with its own phones and e-mails."""
+
+    company: Company
+    numbers: set[str] = field(default_factory=set)
+    addresses: set[str] = field(default_factory=set)
+    tag_names: set[str] = field(default_factory=set)
+    new_phones: list[dict] = field(default_factory=list)
+    new_emails: list[dict] = field(default_factory=list)
+    new_tags: list[str] = field(default_factory=list)
+    changed: set[str] = field(default_factory=set)  # fields an update of a stored one sets
+
+
+# A row that names one of these is about a person; one that names a company and none of them
+# is about the company itself (a company export): it never makes a nameless contact.
+_PERSON_FIELDS = ("first_name", "last_name", "middle_name", "position", "birthday")
+
+
+def _is_company_row(row: _Row) -> bool:
+    return bool(row.company_name or row.inn) and not any(row.data.get(k) for k in _PERSON_FIELDS)
+
+
+# Columns of a company's own values → its fields.
+_COMPANY_VALUES = {"company_website": "website", "company_kpp": "kpp", "company_ogrn": "ogrn"}
+
+
+def _firm_key(company: Company) -> int:
+    """A stored company by its pk; one the run made and has not written, by the object."""
+    return company.pk if company.pk is not None else -id(company)
+
+
+def _website(value: str) -> str:
+    """ "vektor.ru" as the form would take it: with a scheme."""
+    value = value.strip()
+    if value and "://" not in value:
+        value = f"https://{value}"
+    return value
 
 
 @dataclass
@@ -447,6 +488,9 @@ class _Run:
         # Companies the run made (or, in a check, would make), by INN and by upper-case name.
         self.made_by_inn: dict[str, Company] = {}
         self.made_by_name: dict[str, Company] = {}
+        # Companies of company rows, by _firm_key; those the actor cannot see, by pk.
+        self.firms: dict[int, _Firm] = {}
+        self.hidden_companies: set[int] = set()
         self.allowed: set[str] = set()
 
     # lookups for the whole chunk
@@ -521,7 +565,131 @@ class _Run:
             ):
                 self.by_name[company.u] = company
 
+    def _firms_load(self, rows: list[_Row]) -> None:
+        """The stored companies the chunk's company rows may update, with their phones,
+        e-mails and tags (one query each), and which of them the actor cannot see."""
+        ctx = self.ctx
+        pks: set[int] = set()
+        for row in rows:
+            name = row.company_name
+            for company in (
+                ctx.companies.get(f"inn:{row.inn}") if row.inn else None,
+                ctx.companies.get(f"name:{name.lower()}") if name else None,
+                self.by_inn.get(row.inn) if row.inn else None,
+                self.by_name.get(name.upper()) if name else None,
+            ):
+                if company is not None and company.pk is not None and company.pk not in self.firms:
+                    pks.add(company.pk)
+        if not pks:
+            return
+        if ctx.visible is not None:
+            seen = companies_visible_to(ctx.actor).filter(pk__in=pks).values_list("pk", flat=True)
+            self.hidden_companies |= pks - set(seen)
+        for company in Company.objects.filter(pk__in=pks):
+            self.firms[company.pk] = _Firm(company)
+        for company_id, number in Phone.objects.filter(company_id__in=pks).values_list(
+            "company_id", "number"
+        ):
+            self.firms[company_id].numbers.add(number)
+        for company_id, address in Email.objects.filter(company_id__in=pks).values_list(
+            "company_id", "address"
+        ):
+            self.firms[company_id].addresses.add(address.lower())
+        through = Company.tags.through
+        for company_id, name in through.objects.filter(company_id__in=pks).values_list(
+            "company_id", "tag__name"
+        ):
+            self.firms[company_id].tag_names.add(name.lower())
+
     # one row
+
+    def _company_made(self, company: Company, key: str) -> None:
+        """A company a row made: found by later rows as the services would find it in the
+        base, by INN or by name."""
+        self.ctx.companies[key] = company
+        self.new_companies.append(company)
+        self.made_by_name.setdefault(company.name.upper(), company)
+        if company.inn:
+            self.made_by_inn.setdefault(company.inn, company)
+
+    def _company_row(self, row: _Row, points: _Points) -> None:
+        """A row about a company itself: it is made or updated (found by INN, then by name),
+        and its phones, e-mails and tags are the company's."""
+        ctx = self.ctx
+        errors = list(row.errors)
+        company, company_key, problems = self._company_for(row)
+        if problems:
+            self._refuse(row, errors + _errors_of(ValidationError(problems), row, ctx))
+            return
+        if company.pk is not None and company.pk in self.hidden_companies:
+            self._refuse(row, [*errors, ("", _("It is a company you cannot see."))])
+            return
+        # Stored ones were loaded with the chunk; one the run made is met here first.
+        firm = self.firms.get(_firm_key(company)) or _Firm(company)
+        company = firm.company
+        values = {
+            k: v
+            for k, v in row.data.items()
+            if k in Company.EDITABLE_FIELDS and k not in ("name", "inn")
+        }
+        # The company's own values beside its name and INN are optional: one that cannot be
+        # taken is left out with a warning, as a person's are.
+        for code, name in _COMPANY_VALUES.items():
+            if not row.data.get(code):
+                continue
+            value = row.data[code].strip()
+            try:
+                if name == "website":
+                    value = _website(value)
+                Company._meta.get_field(name).run_validators(value)
+            except ValidationError as exc:
+                row.warnings.append(
+                    (
+                        row.column_of.get(code, ""),
+                        _("%(problem)s The value was left out.") % {"problem": exc.messages[0]},
+                    )
+                )
+            else:
+                values[name] = value
+        if row.inn and not company.inn:
+            values["inn"] = row.inn
+        # Only what differs is written (and makes an "update" in its history): the same file
+        # imported again changes nothing.
+        values = {k: v for k, v in values.items() if getattr(company, k) != v}
+        probe = copy.copy(company)
+        for name, value in values.items():
+            setattr(probe, name, value)
+        found = dict(points.errors)
+        _probe_clean(probe, set(values), found)
+        if found:
+            errors.extend(_errors_of(ValidationError(found), row, ctx))
+        if errors:
+            self._refuse(row, errors)
+            return
+        if company_key:
+            self.outcome.created += 1
+            self._company_made(company, company_key)
+        else:
+            self._allow("contacts.change_company")
+            self.outcome.updated += 1
+            if company.pk is not None:
+                firm.changed |= set(values)
+        for name, value in values.items():
+            setattr(company, name, value)
+        self.firms[_firm_key(company)] = firm
+        for phone in points.phones:
+            if phone["number"] not in firm.numbers:
+                firm.numbers.add(phone["number"])
+                firm.new_phones.append(phone)
+        for email in points.emails:
+            if email["address"] not in firm.addresses:
+                firm.addresses.add(email["address"])
+                firm.new_emails.append(email)
+        for tag in row.tags:
+            name = tag.strip()[:60]
+            if name and name.lower() not in firm.tag_names:
+                firm.tag_names.add(name.lower())
+                firm.new_tags.append(name)
 
     def _allow(self, permission: str) -> None:
         if permission not in self.allowed:
@@ -662,12 +830,7 @@ class _Run:
             person.changed |= set(data) | ({"custom"} if row.custom else set())
             self.outcome.updated += 1
         if company_key:
-            ctx.companies[company_key] = company
-            self.new_companies.append(company)
-            # Found by later rows as the services would find it in the base: by INN, by name.
-            self.made_by_name.setdefault(company.name.upper(), company)
-            if company.inn:
-                self.made_by_inn.setdefault(company.inn, company)
+            self._company_made(company, company_key)
         for phone in points.phones:
             if phone["number"] not in person.numbers:
                 person.numbers.add(phone["number"])
@@ -693,7 +856,10 @@ class _Run:
         ctx = self.ctx
         built = [_row_build(number, cells, self.columns, ctx) for number, cells in rows]
         points = [_points_clean(row) for row in built]
-        values = {v for p in points for v in p.match}
+        of_company = [_is_company_row(row) for row in built]
+        values = {
+            v for p, firm in zip(points, of_company, strict=True) if not firm for v in p.match
+        }
         in_base = self._owners_in_base(values)
         ids = {pk for pks in in_base.values() for pk in pks}
         visible = None
@@ -707,8 +873,12 @@ class _Run:
             earlier |= {k for k in (mine if isinstance(mine, set) else {mine}) if k > 0}
         self._persons_load((ids if visible is None else ids & visible) | earlier)
         self._companies_load(built)
-        for row, row_points in zip(built, points, strict=True):
-            self._row(row, row_points, in_base, visible)
+        self._firms_load([row for row, firm in zip(built, of_company, strict=True) if firm])
+        for row, row_points, firm in zip(built, points, of_company, strict=True):
+            if firm:
+                self._company_row(row, row_points)
+            else:
+                self._row(row, row_points, in_base, visible)
             self.outcome.row_warned(row.number, row.warnings + self.notes.pop(row.number, []))
         self.outcome.processed += len(rows)
         if self.write and self.outcome.error_rows and self.stop_on_error:
@@ -719,10 +889,15 @@ class _Run:
                 actor=ctx.actor,
                 companies=self.new_companies,
                 persons=list(self.persons.values()),
+                firms=list(self.firms.values()),
                 tags=ctx.tags,
             )
             # Everything is in the base now, where the next chunk's lookups find it.
             self.owners.clear()
+            self.firms.clear()
+        for firm in self.firms.values():
+            firm.new_phones, firm.new_emails, firm.new_tags = [], [], []
+            firm.changed = set()
         self.persons.clear()
         self.new_companies = []
         if progress is not None:

@@ -186,6 +186,26 @@ STATIC_TARGETS: tuple[Target, ...] = (
         synonyms=("инн", "инн компании", "инн организации", "inn", "company inn", "tax id"),
     ),
     Target(
+        "company_website",
+        gettext_lazy("Company website"),
+        _COMPANY,
+        # Only a company export's own column ("Корпоративный сайт", amoCRM's "Web"): a
+        # contact file's "Web" may be the person's own page.
+        synonyms=("сайт компании", "company website"),
+    ),
+    Target(
+        "company_kpp",
+        gettext_lazy("Company KPP"),
+        _COMPANY,
+        synonyms=("кпп", "кпп компании", "kpp"),
+    ),
+    Target(
+        "company_ogrn",
+        gettext_lazy("Company OGRN"),
+        _COMPANY,
+        synonyms=("огрн", "огрнип", "огрн компании", "ogrn"),
+    ),
+    Target(
         "position",
         gettext_lazy("Position"),
         _COMPANY,
@@ -287,7 +307,7 @@ STATIC_TARGETS: tuple[Target, ...] = (
 )
 CUSTOM_PREFIX = "custom."
 # Enough to say who the row is about: without one of these the import would only make noise.
-IDENTITY_TARGETS = {"full_name", "full_name_first", "last_name", "first_name"} | {
+IDENTITY_TARGETS = {"full_name", "full_name_first", "last_name", "first_name", "company"} | {
     t.code for t in STATIC_TARGETS if t.code.startswith(("phone:", "email:"))
 }
 
@@ -344,6 +364,9 @@ class ExportFormat:
     label: str | Promise
     signature: frozenset[str]  # columns that together say the file came from this tool
     columns: dict[str, str]
+    # Columns that say it is not: a company export has no person's name, while its phone and
+    # e-mail columns are named as in the same tool's contact export.
+    excludes: frozenset[str] = frozenset()
 
 
 _GOOGLE_COMMON = {
@@ -520,11 +543,79 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
 )
 
 
+_PERSON_COLUMNS = frozenset(
+    {"имя", "фамилия", "отчество", "обращение", "полное имя контакта", "должность"}
+)
+_COMPANY_FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat(
+        "bitrix24_companies",
+        gettext_lazy("Bitrix24 companies"),
+        frozenset(
+            {
+                "название компании",
+                "тип компании",
+                "сфера деятельности",
+                "кол во сотрудников",
+                "годовой оборот",
+                "доступна для всех",
+                "рабочий телефон",
+                "мобильный телефон",
+                "телефон для рассылок",
+                "номер пейджера",
+                "рабочий e mail",
+                "частный e mail",
+                "e mail для рассылок",
+                "корпоративный сайт",
+            }
+        ),
+        {
+            "id": "",
+            "ответственный": "",
+            "источник": "",
+            "тип компании": "",
+            "номер пейджера": "",
+            "юридический адрес": "",
+            "корпоративный сайт": "company_website",
+            "комментарий": "notes",
+        },
+        excludes=_PERSON_COLUMNS,
+    ),
+    ExportFormat(
+        "amocrm_companies",
+        gettext_lazy("amoCRM companies"),
+        frozenset(
+            {
+                "название",
+                "компания",
+                "рабочий телефон",
+                "рабочий прямой телефон",
+                "мобильный телефон",
+                "рабочий email",
+                "личный email",
+                "другой email",
+                "кем создан",
+                "web",
+            }
+        ),
+        {
+            "id": "",
+            "ответственный": "",
+            "название": "company",
+            "web": "company_website",
+        },
+        excludes=_PERSON_COLUMNS,
+    ),
+)
+EXPORT_FORMATS = EXPORT_FORMATS + _COMPANY_FORMATS
+
+
 def export_format_recognise(headers: list[str]) -> ExportFormat | None:
     """The tool the file was exported from, when enough of its column names are there."""
     names = {normalize(h) for h in headers}
     best, score = None, 0
     for found in EXPORT_FORMATS:
+        if found.excludes & names:
+            continue
         matched = len(found.signature & names)
         if matched > score:
             best, score = found, matched

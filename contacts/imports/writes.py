@@ -33,7 +33,7 @@ from contacts.services.timeline import _event
 from crm.models import User
 
 if TYPE_CHECKING:
-    from .rows import _Person
+    from .rows import _Firm, _Person
 
 BATCH = 1000
 # The history triggers the chunk's own events stand in for.
@@ -41,6 +41,7 @@ _HISTORY_TRIGGERS = (
     "contacts.Contact:insert_insert",
     "contacts.Contact:update_update",
     "contacts.Company:insert_insert",
+    "contacts.Company:update_update",
 )
 
 
@@ -89,14 +90,22 @@ def chunk_write(
     companies: list[Company],
     persons: list[_Person],
     tags: dict[str, Tag],
+    firms: list[_Firm] = (),
 ) -> None:
-    """Write the companies made and the contacts created or updated by one chunk."""
+    """Write the companies made and the contacts created or updated by one chunk, and what
+    its company rows change of the companies: fields, phones, e-mails, tags."""
     now = timezone.now()
     created = [p for p in persons if p.is_new]
     updated = [p for p in persons if not p.is_new]
+    changed = [f.company for f in firms if f.changed]
     with pgtrigger.ignore(*_HISTORY_TRIGGERS):
         if companies:
             Company.objects.bulk_create(companies, batch_size=BATCH)
+        if changed:
+            fields = {"updated_at"}.union(*(f.changed for f in firms))
+            for company in changed:
+                company.updated_at = now
+            Company.objects.bulk_update(changed, sorted(fields), batch_size=BATCH)
         if created:
             _copy_new([p.contact for p in created], now)
         if updated:
@@ -108,6 +117,7 @@ def chunk_write(
                 [p.contact for p in updated], sorted(fields), batch_size=BATCH
             )
     _history_write(Company, [c.pk for c in companies], "insert")
+    _history_write(Company, [c.pk for c in changed], "update")
     _history_write(Contact, [p.contact.pk for p in created], "insert")
     _history_write(Contact, [p.contact.pk for p in updated], "update")
     phones, emails, links = [], [], []
@@ -120,14 +130,31 @@ def chunk_write(
         first_email = len(person.addresses) == len(person.new_emails)
         for i, item in enumerate(person.new_emails):
             emails.append({"contact_id": pk, "is_primary": first_email and i == 0, **item})
+    for firm in firms:
+        pk = firm.company.pk
+        first_phone = len(firm.numbers) == len(firm.new_phones)
+        for i, item in enumerate(firm.new_phones):
+            phones.append({"company_id": pk, "is_primary": first_phone and i == 0, **item})
+        first_email = len(firm.addresses) == len(firm.new_emails)
+        for i, item in enumerate(firm.new_emails):
+            emails.append({"company_id": pk, "is_primary": first_email and i == 0, **item})
     _copy(Phone, phones, now)
     _copy(Email, emails, now)
-    _tags_resolve((n for p in persons for n in p.new_tags), tags)
+    _tags_resolve((n for p in [*persons, *firms] for n in p.new_tags), tags)
     for person in persons:
         links += [
             {"contact_id": person.contact.pk, "tag_id": tags[n.lower()].pk} for n in person.new_tags
         ]
     _copy(Contact.tags.through, links, now)
+    _copy(
+        Company.tags.through,
+        [
+            {"company_id": firm.company.pk, "tag_id": tags[n.lower()].pk}
+            for firm in firms
+            for n in firm.new_tags
+        ],
+        now,
+    )
     event = _event("contact_created")
     subject = str(event["subject"])[:255]
     _copy(
