@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Channel, Company, Contact, CustomField, Email, Phone, Source, Tag
 from contacts.selectors import can_see_all_contacts, companies_visible_to, contacts_visible_to
+from contacts.services.parties import custom_fields_clean
 from contacts.validators import (
     clean_custom_value,
     normalize_email,
@@ -163,30 +164,19 @@ def _row_build(number: int, cells: list[str], columns, ctx: _Context) -> _Row:
             row.inn = re.sub(r"\s+", "", value)
         elif code == "tags":
             row.tags.extend(t.strip() for t in _SPLIT_TAGS.split(value) if t.strip())
-        elif code == "source":
-            source = ctx.sources.get(normalize(value))
-            if source is None:
-                left_out.append(
-                    (
-                        header,
-                        _("“%(value)s” is not a known source; use one of: %(choices)s.")
-                        % {"value": value, "choices": ", ".join(str(c.label) for c in Source)},
-                    )
-                )
+        elif code in ("source", "preferred_channel"):
+            choices, message = (
+                (Source, _("“%(value)s” is not a known source; use one of: %(choices)s."))
+                if code == "source"
+                else (Channel, _("“%(value)s” is not a known channel; use one of: %(choices)s."))
+            )
+            lookup = ctx.sources if code == "source" else ctx.channels
+            choice = lookup.get(normalize(value))
+            if choice is None:
+                labels = ", ".join(str(c.label) for c in choices)
+                left_out.append((header, message % {"value": value, "choices": labels}))
             else:
-                row.data["source"] = source
-        elif code == "preferred_channel":
-            channel = ctx.channels.get(normalize(value))
-            if channel is None:
-                left_out.append(
-                    (
-                        header,
-                        _("“%(value)s” is not a known channel; use one of: %(choices)s.")
-                        % {"value": value, "choices": ", ".join(str(c.label) for c in Channel)},
-                    )
-                )
-            else:
-                row.data["preferred_channel"] = channel
+                row.data[code] = choice
         elif code == "owner":
             key = value.lower()
             if key not in ctx.users:
@@ -408,34 +398,6 @@ def _points_clean(row: _Row) -> _Points:
             errors[f"emails.{i}.kind"] = [_("Unknown kind.")]
         emails.append({"address": address, "kind": kind})
     return _Points(phones, emails, match, errors)
-
-
-def _custom_clean(
-    fields: dict[str, CustomField], incoming: dict[str, Any], stored: dict[str, Any] | None
-) -> dict[str, Any]:
-    """``parties.custom_fields_clean`` with the definitions read once per run, not per row."""
-    stored = dict(stored or {})
-    values = {**stored, **incoming}
-    errors: dict[str, list[str]] = {}
-    cleaned: dict[str, Any] = {}
-    for code in values:
-        if code in fields:
-            continue
-        if code in incoming:
-            errors[f"custom.{code}"] = [_("There is no such field.")]
-        else:
-            cleaned[code] = stored[code]
-    for code, definition in fields.items():
-        try:
-            value = clean_custom_value(definition, values.get(code))
-        except ValidationError as exc:
-            errors[f"custom.{code}"] = exc.messages
-            continue
-        if value is not None:
-            cleaned[code] = value
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
 
 
 @functools.cache
@@ -731,7 +693,9 @@ class _Run:
         errors: dict[str, list[str]] = {}
         _probe_clean(company, {"name", "inn", "source"}, errors)
         try:
-            company.custom = _custom_clean(self.company_custom_fields, {}, None)
+            company.custom = custom_fields_clean(
+                CustomField.Target.COMPANY, {}, fields=self.company_custom_fields
+            )
         except ValidationError as exc:
             errors.update(exc.message_dict)
         if errors:
@@ -807,8 +771,11 @@ class _Run:
         _probe_clean(probe, set(data), problems)
         if person is None or row.custom:
             try:
-                probe.custom = _custom_clean(
-                    self.custom_fields, row.custom, None if person is None else probe.custom
+                probe.custom = custom_fields_clean(
+                    CustomField.Target.CONTACT,
+                    row.custom,
+                    stored=None if person is None else probe.custom,
+                    fields=self.custom_fields,
                 )
             except ValidationError as exc:
                 problems.update(exc.message_dict)

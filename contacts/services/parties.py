@@ -57,17 +57,21 @@ def custom_fields_clean(
     *,
     partial: bool = False,
     stored: dict[str, Any] | None = None,
+    fields: dict[str, CustomField] | None = None,
 ) -> dict:
     """Check custom field values against their definitions; errors are keyed ``custom.<code>``.
 
     ``stored`` are the values already on the record, which ``values`` update. A stored value
     of a field since deactivated or removed is kept as it is (it comes back with the field)
-    instead of being reported: nobody sent it, and nobody could correct it.
+    instead of being reported: nobody sent it, and nobody could correct it. ``fields`` are the
+    target's active definitions by code, when the caller read them once for many records (an
+    import); otherwise they are read here.
     """
     incoming = dict(values or {})
     stored = dict(stored or {})
     values = {**stored, **incoming}
-    fields = {f.code: f for f in CustomField.objects.filter(target=target, is_active=True)}
+    if fields is None:
+        fields = {f.code: f for f in CustomField.objects.filter(target=target, is_active=True)}
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     for code in values:
