@@ -64,7 +64,23 @@ urlpatterns = [
     # the staff pages of the same names in reverse().
     path("api/v1/", include(("crm.api.urls", "api"), namespace="api")),
     path("api/v1/", include(("contacts.api_urls", "contacts-api"), namespace="contacts-api")),
+    path("api/v1/", include(("deals.api_urls", "deals-api"), namespace="deals-api")),
+    path("api/v1/", include(("crm.routing.api_urls", "routing-api"), namespace="routing-api")),
+    path(
+        "api/v1/",
+        include(("crm.automation.api_urls", "automation-api"), namespace="automation-api"),
+    ),
+    path(
+        "api/v1/", include(("crm.messaging.api_urls", "messaging-api"), namespace="messaging-api")
+    ),
     path("contacts/", include("contacts.urls")),
+    path("deals/", include("deals.urls")),
+    path("settings/routing/", include(("crm.routing.urls", "routing"), namespace="routing")),
+    path(
+        "settings/automation/",
+        include(("crm.automation.urls", "automation"), namespace="automation"),
+    ),
+    path("settings/messages/", include(("crm.messaging.urls", "messaging"), namespace="messaging")),
     # The schema maps every endpoint and field: signed-in staff only (SERVE_PERMISSIONS; an
     # anonymous caller gets 401), and the docs page sends a browser to log in first. The split
     # view serves Swagger UI's start script as a file, so the page keeps the site's policy

@@ -28,6 +28,7 @@ from crm import services as crm_services
 from crm.models import AccessLog, Job
 from crm.tests.factories import NotificationFactory, TaskFactory
 
+from .matrix import parts
 from .routes import routes
 
 ROLES = (
@@ -92,7 +93,7 @@ MATRIX = {
     # browsers post violations without a session; the view trusts nothing it is sent
     "csp-report": ("POST", "/csp-report/", [400] * 8),
     "search": ("GET", "/search/?q=Петров", [200] * 7 + [LOGIN]),
-    "area-coming": ("GET", "/area/deals/", [200] * 7 + [LOGIN]),
+    "area-coming": ("GET", "/area/tickets/", [200] * 7 + [LOGIN]),
     "mail-sink": ("GET", "/mail-sink/", [200, 302, 302, 302, 302, 302, 302, LOGIN]),
     "job-progress": ("GET", "/jobs/{job}/progress/", [200, 200, 404, 404, 404, 404, 404, LOGIN]),
     "job-start": ("POST", "/jobs/{job}/start/", [302, 302, 404, 404, 404, 404, 404, LOGIN]),
@@ -324,9 +325,11 @@ MATRIX = {
         "/admin/contacts/contact/{contact}/change/",
         [200, 302, 302, 302, 302, 302, 302, 302],
     ),
-    # last: it ends the session
-    "logout": ("POST", "/accounts/logout/", [302] * 8),
 }
+# The other parts of the product (tests/matrix/), then the logout, last: it ends the session.
+for _part in parts():
+    MATRIX.update(_part.ROWS)
+MATRIX["logout"] = ("POST", "/accounts/logout/", [302] * 8)
 
 
 @pytest.fixture
@@ -351,7 +354,20 @@ def records(admin_user, head, manager, manager2, operator, supervisor, marketer,
     notification = NotificationFactory(recipient=manager)
     api_token, _key = crm_services.api_token_create(actor=manager, user=manager, name="CTI")
     revoked_token, _key = crm_services.api_token_create(actor=manager, user=manager, name="Old")
-    return {
+    base = {
+        "admin_user": admin_user,
+        "head": head,
+        "manager": manager,
+        "manager2": manager2,
+        "operator": operator,
+        "supervisor": supervisor,
+        "marketer": marketer,
+        "team_a": team_a,
+        "contact_obj": contact,
+        "company_obj": company,
+    }
+    extra = {key: value for part in parts() for key, value in part.records(base).items()}
+    return extra | {
         "api_token": api_token.pk,
         "revoked_token": revoked_token.pk,
         "contact": contact.pk,

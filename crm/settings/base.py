@@ -38,7 +38,11 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "crm",
+    "crm.routing",
+    "crm.automation",
+    "crm.messaging",
     "contacts",
+    "deals",
 ]
 
 MIDDLEWARE = [

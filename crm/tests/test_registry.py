@@ -106,7 +106,6 @@ def test_the_core_entries_frame_the_menu():
     assert keys[:2] == ["home", "tasks"]
     assert keys[-1] == "settings"
     assert [k for k, item in NAVIGATION.items() if item.is_coming_soon] == [
-        "deals",
         "tickets",
         "knowledgebase",
         "marketing",
@@ -148,15 +147,15 @@ def test_an_entry_registered_in_a_test_reaches_the_menu(client, registry_overrid
 def test_coming_soon_is_shown_only_for_areas_not_built(client, registry_override):
     client.force_login(UserFactory(role=Role.MANAGER))
 
-    assert client.get("/area/deals/").status_code == 200
+    assert client.get("/area/tickets/").status_code == 200
     assert client.get("/area/nowhere/").status_code == 404
     # when an app builds the area, its entry replaces the placeholder
-    registry_override(NAVIGATION).register("deals", NavItem("Deals", "task-list", "funnel"))
-    response = client.get("/area/deals/")
+    registry_override(NAVIGATION).register("tickets", NavItem("Tickets", "task-list", "inbox"))
+    response = client.get("/area/tickets/")
     # then the old link leads to the area itself, and the menu to the real page
     assert response.status_code == 302
     assert response.url == reverse("task-list")
-    assert "/area/deals/" not in client.get("/").content.decode()
+    assert "/area/tickets/" not in client.get("/").content.decode()
 
 
 # --- search --------------------------------------------------------------------------------

@@ -240,7 +240,7 @@ def test_unknown_area_is_404(client, manager):
     client.force_login(manager)
 
     assert client.get("/area/nowhere/").status_code == 404
-    assert client.get("/area/deals/").status_code == 200
+    assert client.get("/area/tickets/").status_code == 200
 
 
 def test_mail_sink_is_for_admins(client, manager, admin_user):

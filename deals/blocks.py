@@ -1,0 +1,2 @@
+def blocks_register() -> None:
+    pass

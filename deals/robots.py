@@ -1,0 +1,2 @@
+def automation_register() -> None:
+    pass

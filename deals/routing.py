@@ -1,0 +1,2 @@
+def routing_kinds_register() -> None:
+    pass
