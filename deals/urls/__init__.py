@@ -11,4 +11,5 @@ urlpatterns = [
     path("invoices/", include("deals.urls.invoices")),
     path("forecast/", include("deals.urls.forecast")),
     path("automation/", include("deals.urls.robots")),
+    path("generator/", include("deals.urls.generator")),
 ]
