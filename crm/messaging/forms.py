@@ -24,7 +24,7 @@ class TemplateForm(forms.ModelForm):
 
 
 class SuppressionForm(forms.Form):
-    address = forms.CharField(label=_("E-mail address"), max_length=254)
+    address = forms.EmailField(label=_("E-mail address"), max_length=254)
     reason = forms.ChoiceField(
         label=_("Reason"), choices=Suppression.Reason.choices, initial=Suppression.Reason.MANUAL
     )

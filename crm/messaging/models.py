@@ -103,7 +103,7 @@ class Suppression(models.Model):
         _("reason"), max_length=20, choices=Reason.choices, default=Reason.MANUAL
     )
     comment = models.CharField(_("comment"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("added"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("added by"),
@@ -116,7 +116,7 @@ class Suppression(models.Model):
     class Meta:
         verbose_name = _("suppressed address")
         verbose_name_plural = _("suppression list")
-        ordering = ["-created_at", "-id"]
+        ordering = ["-id"]
         constraints = [
             # The services normalise, the database makes sure nothing slips past them.
             models.CheckConstraint(
@@ -199,11 +199,10 @@ class OutboundMessage(models.Model):
     class Meta:
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
-        ordering = ["-created_at", "-id"]
+        ordering = ["-id"]
         indexes = [
-            # The log page: newest first, optionally one status.
-            models.Index(fields=["-created_at", "-id"], name="messaging_out_created_idx"),
-            models.Index(fields=["status", "-created_at"], name="messaging_out_status_idx"),
+            # The log page, newest first (the primary key), of one status.
+            models.Index(fields=["status", "-id"], name="messaging_out_status_idx"),
             # The messages of one deal, invoice or contact.
             models.Index(fields=["content_type", "object_id"], name="messaging_out_related_idx"),
             models.Index(Lower("to"), name="messaging_out_to_idx"),

@@ -19,7 +19,8 @@ from .rendering import RenderError, sample_context, template_errors, variables_h
 from .rendering import render as render_message
 
 PAGE_SIZE = 50
-NEWEST_FIRST = (("created_at", True), ("id", True))
+# Rows are created in id order: the primary key is the newest-first order, and its index.
+NEWEST_FIRST = (("id", True),)
 
 
 def _require(user, permission: str) -> None:

@@ -51,7 +51,7 @@ class SuppressionViewSet(
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_fields = ["reason"]
     ordering_fields = ["created_at", "id"]
-    ordering = ["-created_at", "-id"]
+    ordering = ["-id"]
     permission_map = model_permissions(Suppression)
     selector = staticmethod(selectors.suppressions_visible_to)
     create_service = staticmethod(services.suppression_add)
@@ -66,6 +66,6 @@ class OutboundMessageViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.Retrie
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_fields = ["status", "template_code", "purpose", "object_id"]
     ordering_fields = ["created_at", "id"]
-    ordering = ["-created_at", "-id"]
+    ordering = ["-id"]
     permission_map = model_permissions(OutboundMessage)
     selector = staticmethod(selectors.messages_visible_to)
