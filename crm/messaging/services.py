@@ -351,14 +351,16 @@ def suppression_add(
     return suppression
 
 
+def suppression_removable_by(actor: User | None, suppression: Suppression) -> bool:
+    return (
+        actor is None or suppression.reason not in PROTECTED_REASONS or actor.has_role(Role.ADMIN)
+    )
+
+
 @transaction.atomic
 def suppression_remove(*, actor: User | None, suppression: Suppression) -> None:
     require_permission(actor, "messaging.delete_suppression")
-    if (
-        actor is not None
-        and suppression.reason in PROTECTED_REASONS
-        and not actor.has_role(Role.ADMIN)
-    ):
+    if not suppression_removable_by(actor, suppression):
         raise PermissionDenied(
             _("Only an administrator may remove an address that unsubscribed or complained.")
         )

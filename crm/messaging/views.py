@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,13 +76,14 @@ def _template_form_page(request: HttpRequest, template=None) -> HttpResponse:
         status = 400
     subject = form["subject"].value() or ""
     body = form["body"].value() or ""
+    language = form["language"].value()
     return render(
         request,
         "messaging/template_form.html",
         {
             "form": form,
             "template": template,
-            "preview": _preview(subject, body),
+            "preview": _preview(subject, body, language),
             "variables": variables_help(),
             "tab": "templates",
         },
@@ -106,15 +108,18 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _template_form_page(request, template)
 
 
-def _preview(subject: str, body: str) -> dict:
-    """What the message looks like with the sample values, or why it cannot be rendered."""
+def _preview(subject: str, body: str, language: str | None) -> dict:
+    """What the message looks like with the sample values, in the template's language (dates
+    and amounts are written as its reader writes them), or why it cannot be rendered."""
     if not body.strip():
         return {"empty": True}
     errors = template_errors(subject=subject, body=body)
     if errors:
         return {"errors": [m for messages_ in errors.values() for m in messages_]}
     try:
-        rendered = render_message(subject=subject, body=body, context=sample_context())
+        rendered = render_message(
+            subject=subject, body=body, context=sample_context(), language=language
+        )
     except RenderError as exc:
         return {"errors": [str(exc)]}
     return {"rendered": rendered}
@@ -127,7 +132,12 @@ def template_preview(request: HttpRequest) -> HttpResponse:
     _require(request.user, "messaging.view_messagetemplate")
     subject = request.POST.get("subject", "")[:1000]
     body = request.POST.get("body", "")[:100_000]
-    return render(request, "messaging/_preview.html", {"preview": _preview(subject, body)})
+    language = request.POST.get("language")
+    if language not in dict(settings.LANGUAGES):
+        language = None
+    return render(
+        request, "messaging/_preview.html", {"preview": _preview(subject, body, language)}
+    )
 
 
 # --- the suppression list ------------------------------------------------------------------
@@ -154,8 +164,10 @@ def suppression_list(request: HttpRequest) -> HttpResponse:
     rows, next_cursor = keyset_page(
         selectors.suppressions_visible_to(user), NEWEST_FIRST, request.GET.get("after"), PAGE_SIZE
     )
+    can_remove = user.has_perm("messaging.delete_suppression")
     for row in rows:
         row.shown_address = address_for(user, row.address)
+        row.removable = can_remove and services.suppression_removable_by(user, row)
     return render(
         request,
         "messaging/suppression_list.html",
@@ -164,7 +176,7 @@ def suppression_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "next_cursor": next_cursor,
             "can_add": user.has_perm("messaging.add_suppression"),
-            "can_remove": user.has_perm("messaging.delete_suppression"),
+            "can_remove": can_remove,
             "tab": "suppressions",
         },
         status=status,

@@ -119,6 +119,18 @@ def test_the_preview_renders_the_sample_and_shows_errors(client, head):
     assert "nope" in bad.content.decode()
 
 
+def test_the_preview_writes_dates_in_the_templates_language(client, head):
+    client.force_login(head)
+    body = "{{ invoice.due_on|date }}, {{ invoice.total|money }}"
+
+    ru = client.post(reverse("messaging:template-preview"), {"body": body, "language": "ru"})
+    en = client.post(reverse("messaging:template-preview"), {"body": body, "language": "en"})
+
+    assert "10 декабря 2026" in ru.content.decode()
+    assert "185\xa0000,00" in ru.content.decode()
+    assert "Dec. 10, 2026" in en.content.decode()
+
+
 def test_the_preview_is_for_editors_only(client, manager):
     client.force_login(manager)
 
@@ -158,12 +170,14 @@ def test_a_marketer_cannot_remove_an_unsubscribe(client, marketer):
     suppression = SuppressionFactory(reason=Suppression.Reason.UNSUBSCRIBED)
     client.force_login(marketer)
 
+    page = client.get(reverse("messaging:suppression-list")).content.decode()
     response = client.post(
         reverse("messaging:suppression-remove", args=[suppression.pk]), follow=True
     )
 
     assert response.status_code == 200
     assert "Only an administrator" in response.content.decode()
+    assert reverse("messaging:suppression-remove", args=[suppression.pk]) not in page
     assert Suppression.objects.filter(pk=suppression.pk).exists()
 
 
