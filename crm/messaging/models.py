@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def address_normalize(address: str) -> str:
@@ -29,8 +30,8 @@ class Channel(models.TextChoices):
 
 
 class Purpose(models.TextChoices):
-    TRANSACTIONAL = "transactional", _("Transactional")
-    MARKETING = "marketing", _("Marketing")
+    TRANSACTIONAL = "transactional", pgettext_lazy("message purpose", "Transactional")
+    MARKETING = "marketing", pgettext_lazy("message purpose", "Marketing")
 
 
 class MessageTemplate(models.Model):
