@@ -175,9 +175,14 @@ def _compile(field: str, source: str):
         raise RenderError(_line_message(exc), field=field, line=exc.lineno) from None
 
 
-def _render(field: str, template, context: Mapping[str, Any]) -> str:
+def _render(
+    field: str, template, context: Mapping[str, Any], language: str | None = None
+) -> str:
+    # The message is written in its reader's language; an error about it is for the person
+    # or the log that asked, in theirs (the handlers below run after the override ends).
     try:
-        result = template.render(context)
+        with translation.override(language) if language else contextlib.nullcontext():
+            result = template.render(context)
     except UndefinedError as exc:
         raise RenderError(
             _("The template uses a value the message does not have: %(error)s")
@@ -218,9 +223,8 @@ def render(
     context_check(context)
     parsed_subject = _compile("subject", subject)[1]
     parsed_body = _compile("body", body)[1]
-    with translation.override(language) if language else contextlib.nullcontext():
-        text_subject = _render("subject", parsed_subject, context)
-        text_body = _render("body", parsed_body, context)
+    text_subject = _render("subject", parsed_subject, context, language)
+    text_body = _render("body", parsed_body, context, language)
     # A header cannot hold a line break: a value with one would start a header of its own.
     text_subject = " ".join(text_subject.split())
     return Rendered(subject=text_subject, body=text_body, body_html=html_from_text(text_body))

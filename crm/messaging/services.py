@@ -15,10 +15,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +33,7 @@ from .models import (
     Channel,
     MessageTemplate,
     OutboundMessage,
+    Purpose,
     Suppression,
     address_normalize,
 )
@@ -134,6 +137,10 @@ def email_compose(
     if refusal is None:
         refusal = send_refusal(to=address, purpose=template.purpose)
     if refusal is None:
+        if template.purpose == Purpose.MARKETING:
+            # Every marketing message carries its own way out (38-FZ art. 18: the recipient
+            # may refuse at any time); the link is the address's, signed, never a guessable id.
+            context = {**context, "unsubscribe_url": unsubscribe_url(address)}
         try:
             rendered = render(
                 subject=template.subject, body=template.body, context=context, language=language
@@ -241,13 +248,15 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
         )
         message.refresh_from_db()
         return message
+    # One Message-ID per message, whatever the attempt: when a server took the message but
+    # the answer was lost and the retry sends it again, the reader's client shows it once.
+    headers = {"Message-ID": _message_id(message)}
+    if message.purpose == Purpose.MARKETING:
+        # RFC 2369 and RFC 8058: the mail client's own "unsubscribe" button, one click, a POST.
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(message.to)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body,
-        to=[message.to],
-        # One Message-ID per message, whatever the attempt: when a server took the message but
-        # the answer was lost and the retry sends it again, the reader's client shows it once.
-        headers={"Message-ID": _message_id(message)},
+        subject=message.subject, body=message.body, to=[message.to], headers=headers
     )
     email.attach_alternative(message.body_html, "text/html")
     try:
@@ -365,3 +374,36 @@ def suppression_remove(*, actor: User | None, suppression: Suppression) -> None:
             _("Only an administrator may remove an address that unsubscribed or complained.")
         )
     suppression.delete()
+
+
+# --- unsubscribing -------------------------------------------------------------------------
+
+UNSUBSCRIBE_SALT = "crm.messaging.unsubscribe"
+
+
+def unsubscribe_url(address: str) -> str:
+    """The link in a marketing message that puts its address on the suppression list. It does
+    not expire: a person may unsubscribe from a letter years old."""
+    token = signing.dumps(address_normalize(address), salt=UNSUBSCRIBE_SALT, compress=True)
+    return settings.SITE_URL.rstrip("/") + reverse("messaging:unsubscribe", args=[token])
+
+
+def unsubscribe_address(token: str) -> str | None:
+    """The address a link was made for, or None for a link that was not made here."""
+    try:
+        return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+
+
+def unsubscribe(*, token: str) -> Suppression | None:
+    """The person behind a marketing message asks for no more messages: from now on nothing
+    is sent to the address, queued messages included. None when the link is not valid."""
+    address = unsubscribe_address(token)
+    if not address:
+        return None
+    with transaction.atomic():
+        suppression, _created = Suppression.objects.get_or_create(
+            address=address, defaults={"reason": Suppression.Reason.UNSUBSCRIBED}
+        )
+    return suppression

@@ -10,4 +10,5 @@ urlpatterns = [
     path("suppressions/", views.suppression_list, name="suppression-list"),
     path("suppressions/<int:pk>/remove/", views.suppression_remove, name="suppression-remove"),
     path("log/", views.message_list, name="message-list"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

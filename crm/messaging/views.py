@@ -6,9 +6,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.keyset import keyset_page
@@ -217,4 +218,29 @@ def message_list(request: HttpRequest) -> HttpResponse:
         "messaging/message_list.html",
         {"form": form, "rows": rows, "next_cursor": next_cursor, "tab": "log"},
         status=200 if form.is_valid() else 400,
+    )
+
+
+# --- the client's unsubscribe link ---------------------------------------------------------
+
+
+# The link's signed token is what authorises the request, and mail clients' one-click
+# unsubscribe (RFC 8058) posts without any cookie: there is no session to forge a request in.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: a client unsubscribes from marketing messages. Opening the link only asks (mail
+    scanners open every link); the button, or the mail client's own, unsubscribes."""
+    address = services.unsubscribe_address(token)
+    if not address:
+        raise Http404
+    done = False
+    if request.method == "POST":
+        services.unsubscribe(token=token)
+        done = True
+    local, _at, domain = address.partition("@")
+    return render(
+        request,
+        "messaging/unsubscribe.html",
+        {"shown_address": f"{local[:2]}***@{domain}", "done": done},
     )

@@ -27,6 +27,12 @@ ROWS = {
         [404, 404, 403, 403, 403, 403, 404, LOGIN],
     ),
     "messaging:message-list": ("GET", "/settings/messages/log/", EDITORS),
+    # the client's link from a marketing e-mail: public, the signed token is the key
+    "messaging:unsubscribe": (
+        "GET",
+        "/settings/messages/unsubscribe/{unsubscribe_token}/",
+        [200] * 8,
+    ),
     "messaging-api:messagetemplate-list": ("GET", "/api/v1/message-templates/", EDITORS_API),
     "messaging-api:messagetemplate-detail": (
         "GET",
@@ -50,6 +56,7 @@ ROWS = {
 
 def records(base: dict) -> dict:
     from crm.messaging.models import OutboundMessage, Suppression
+    from crm.messaging.services import unsubscribe_url
     from crm.messaging.tests.factories import MessageTemplateFactory
 
     gone = Suppression.objects.create(address="gone@example.com")
@@ -59,6 +66,7 @@ def records(base: dict) -> dict:
         "message_template": MessageTemplateFactory(code="invoice_sent").pk,
         "suppression": Suppression.objects.create(address="stop@example.com").pk,
         "suppression_gone": gone_pk,
+        "unsubscribe_token": unsubscribe_url("petrov@example.ru").rstrip("/").rsplit("/", 1)[1],
         "outbound_message": OutboundMessage.objects.create(
             key="matrix:1", to="petrov@example.ru", subject="Счёт", actor=base["manager"]
         ).pk,

@@ -263,3 +263,43 @@ def test_suppression_add_normalises_and_is_idempotent(marketer):
     assert first.address == "ivan@example.com"
     with pytest.raises(ValidationError):
         services.suppression_add(actor=marketer, address="nope")
+
+
+def test_a_marketing_message_carries_its_unsubscribe_link(marketing, smtp_sink, client):
+    # given a client who consented, and a marketing template with the link
+    marketing.body = "Скидка 15%\n\nОтписаться: {{ unsubscribe_url }}"
+    marketing.save()
+    contact = ContactFactory(email="ivan@example.com")
+    ConsentFactory(contact=contact, purpose=Consent.Purpose.MARKETING_EMAIL, granted=True)
+
+    # when it is sent
+    message = compose(code="winter_sale", key="sale:1")
+    message_deliver(message_id=message.pk)
+
+    # then the text and the headers hold the link (RFC 8058 one-click)
+    mail = smtp_sink.messages[0]
+    link = mail["List-Unsubscribe"].strip().strip("<>")
+    assert link in message.body
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = link.split("://", 1)[1].split("/", 1)[1]
+
+    # opening it only asks; the button (or the mail client's POST) unsubscribes
+    assert client.get(f"/{path}").status_code == 200
+    assert not Suppression.objects.exists()
+    assert client.post(f"/{path}").status_code == 200
+    assert Suppression.objects.get().reason == Suppression.Reason.UNSUBSCRIBED
+    with pytest.raises(MessageRefused, match="suppression list"):
+        compose(code="winter_sale", key="sale:2")
+
+
+def test_a_forged_unsubscribe_link_is_not_found(client):
+    response = client.post("/settings/messages/unsubscribe/ivan@example.com/")
+
+    assert response.status_code == 404
+    assert not Suppression.objects.exists()
+
+
+def test_a_transactional_message_has_no_unsubscribe_header(template, smtp_sink):
+    message_deliver(message_id=compose().pk)
+
+    assert smtp_sink.messages[0]["List-Unsubscribe"] is None
