@@ -206,7 +206,12 @@ class OutboundMessage(models.Model):
             models.Index(fields=["status", "-id"], name="messaging_out_status_idx"),
             # The messages of one deal, invoice or contact.
             models.Index(fields=["content_type", "object_id"], name="messaging_out_related_idx"),
-            models.Index(Lower("to"), name="messaging_out_to_idx"),
+            # The sweep that queues again messages whose job was lost.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="queued"),
+                name="messaging_out_queued_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -168,16 +169,21 @@ def _line_message(exc: TemplateSyntaxError) -> str:
     return _("Line %(line)s: %(error)s") % {"line": exc.lineno, "error": exc.message}
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str):
+    """Compiling is most of the cost of a message; a robot sends one template many times."""
+    ast = ENV.parse(source)
+    return ast, ENV.from_string(ast)
+
+
 def _compile(field: str, source: str):
     try:
-        return ENV.parse(source), ENV.from_string(source)
+        return _compiled(source)
     except TemplateSyntaxError as exc:
         raise RenderError(_line_message(exc), field=field, line=exc.lineno) from None
 
 
-def _render(
-    field: str, template, context: Mapping[str, Any], language: str | None = None
-) -> str:
+def _render(field: str, template, context: Mapping[str, Any], language: str | None = None) -> str:
     # The message is written in its reader's language; an error about it is for the person
     # or the log that asked, in theirs (the handlers below run after the override ends).
     try:

@@ -282,6 +282,21 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
     return message
 
 
+def messages_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+    """Queue again the messages whose delivery job was lost: the broker was down at commit
+    time, or the worker died after claiming one. Failed messages are not taken: their job is
+    retrying them on its backoff, or gave up and the failure is for people to see."""
+    now = timezone.now()
+    ids = list(
+        OutboundMessage.objects.filter(
+            _claimable(now), status=Status.QUEUED, created_at__lt=now - older_than
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        enqueue_on_commit("crm.messaging.tasks.deliver_message", pk)
+    return len(ids)
+
+
 # --- templates -----------------------------------------------------------------------------
 
 

@@ -22,3 +22,9 @@ def deliver_message(self, message_id: int) -> str:
     """Deliver one message; a sent one is not sent again, so a retry or a second delivery
     of the task is harmless."""
     return services.message_deliver(message_id=message_id).status
+
+
+@shared_task
+def requeue_stale_messages() -> int:
+    """Beat, every minute: messages whose delivery job was lost are queued again."""
+    return services.messages_requeue_stale()

@@ -303,3 +303,26 @@ def test_a_transactional_message_has_no_unsubscribe_header(template, smtp_sink):
     message_deliver(message_id=compose().pk)
 
     assert smtp_sink.messages[0]["List-Unsubscribe"] is None
+
+
+def test_a_message_whose_job_was_lost_is_queued_again(template, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    # given a queued message from five minutes ago, one just made and one that failed
+    lost = compose(key="lost")
+    fresh = compose(key="fresh")
+    failed = compose(key="failed")
+    long_ago = timezone.now() - dt.timedelta(minutes=5)
+    OutboundMessage.objects.filter(pk__in=[lost.pk, failed.pk]).update(created_at=long_ago)
+    OutboundMessage.objects.filter(pk=failed.pk).update(status=OutboundMessage.Status.FAILED)
+
+    # when the sweep runs
+    with django_capture_on_commit_callbacks() as callbacks:
+        count = services.messages_requeue_stale()
+
+    # then only the lost one is queued again
+    assert count == 1
+    assert len(callbacks) == 1
+    assert fresh.pk != lost.pk
