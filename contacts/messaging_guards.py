@@ -1,4 +1,5 @@
-"""The customer base's part in sending messages (crm/messaging): consents and masking.
+"""The customer base's part in sending messages (crm/messaging): consents, and the masking
+of addresses and texts on the messages' pages and API.
 
 A marketing message goes only to an address whose client agreed to receive marketing on that
 channel (152-FZ art. 9 and 38-FZ "On Advertising" art. 18: advertising by e-mail or SMS needs
@@ -15,7 +16,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from crm.messaging.guards import SEND_GUARDS
-from crm.messaging.masking import ADDRESS_MASKS
+from crm.messaging.masking import MASKS, Masker
 from crm.messaging.models import Purpose
 
 from . import masking
@@ -51,11 +52,15 @@ def marketing_consent_guard(to: str, purpose: str) -> str | None:
     return None
 
 
-def _address_mask(user, address: str) -> str:
+def _address_for(user, address: str) -> str:
     return masking.email_for(address, masked_fields_for(user))
+
+
+def _text_for(user, text: str) -> str:
+    return masking.text_for(text, masked_fields_for(user))
 
 
 def messaging_guards_register() -> None:
     """Called from ``ContactsConfig.ready()``."""
     SEND_GUARDS.register("contacts.marketing_consent", marketing_consent_guard, order=10)
-    ADDRESS_MASKS.register("contacts", _address_mask)
+    MASKS.register("contacts", Masker(address=_address_for, text=_text_for))

@@ -10,7 +10,6 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from .demo import demo_loaders_register
         from .guards import send_guards_register
-        from .masking import address_masks_register
         from .navigation import navigation_register
         from .rendering import message_variables_register
         from .roles import role_grants_register
@@ -21,4 +20,3 @@ class MessagingConfig(AppConfig):
         demo_loaders_register()
         send_guards_register()
         message_variables_register()
-        address_masks_register()

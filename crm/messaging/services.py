@@ -115,8 +115,9 @@ def email_compose(
     """
     require_permission(actor, "messaging.add_outboundmessage")
     key = (key or "").strip()
-    if not key:
-        raise ValueError("email_compose needs a key: the caller's idempotency key")
+    if not key or len(key) > OutboundMessage._meta.get_field("key").max_length:
+        raise ValueError("email_compose needs a key of at most 200 characters")
+    context = context or {}
     existing = OutboundMessage.objects.filter(key=key).first()
     if existing is not None and existing.status != Status.REFUSED:
         return existing

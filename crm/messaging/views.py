@@ -16,7 +16,7 @@ from crm.keyset import keyset_page
 
 from . import selectors, services
 from .forms import MessageFilterForm, SuppressionForm, TemplateForm
-from .masking import address_for
+from .masking import address_for, text_for
 from .rendering import RenderError, sample_context, template_errors, variables_help
 from .rendering import render as render_message
 
@@ -213,6 +213,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
     rows, next_cursor = keyset_page(qs, NEWEST_FIRST, request.GET.get("after"), PAGE_SIZE)
     for row in rows:
         row.shown_to = address_for(user, row.to)
+        row.shown_subject = text_for(user, row.subject)
     return render(
         request,
         "messaging/message_list.html",

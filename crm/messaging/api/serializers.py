@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..masking import address_for
+from ..masking import address_for, text_for
 from ..models import MessageTemplate, OutboundMessage, Suppression
 
 
@@ -46,8 +46,17 @@ class SuppressionSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "created_by"]
 
 
+class MaskedTextField(serializers.CharField):
+    """A message's text: addresses and phones written in it masked for those who get masks."""
+
+    def to_representation(self, value):
+        return text_for(self.context["request"].user, value)
+
+
 class OutboundMessageSerializer(serializers.ModelSerializer):
     to = MaskedAddressField()
+    subject = MaskedTextField()
+    body = MaskedTextField()
     related_type = serializers.SerializerMethodField()
 
     class Meta:

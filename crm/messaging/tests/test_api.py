@@ -88,15 +88,22 @@ def test_suppressions_are_added_normalised_and_removed(api_client_for, head):
     assert not Suppression.objects.exists()
 
 
-def test_a_marketer_reads_addresses_masked(api_client_for, marketer):
+def test_a_marketer_reads_addresses_masked(api_client_for, marketer, head):
     SuppressionFactory(address="ivan.petrov@example.com")
-    OutboundMessageFactory(to="anna.smirnova@example.com")
+    OutboundMessageFactory(
+        to="anna.smirnova@example.com",
+        subject="Для anna.smirnova@example.com",
+        body="Ваш телефон +7 916 123-45-67, почта anna.smirnova@example.com",
+    )
     api = api_client_for(marketer)
 
     text = api.get(SUPPRESSIONS).content.decode() + api.get(MESSAGES).content.decode()
+    clear = api_client_for(head).get(MESSAGES).content.decode()
 
     assert "ivan.petrov@example.com" not in text
     assert "anna.smirnova@example.com" not in text
+    assert "123-45-67" not in text
+    assert "+7 916 123-45-67" in clear
 
 
 def test_the_log_is_read_only(api_client_for, admin_user):
