@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Jobs whose worker died (heartbeat stopped) are queued again or failed.
     "sweep-stalled-jobs": {"task": "crm.tasks.sweep_stalled_jobs", "schedule": 60.0},
+    # Messages whose delivery job was lost with its worker are queued again.
+    "requeue-stale-messages": {
+        "task": "crm.messaging.tasks.requeue_stale_messages",
+        "schedule": 60.0,
+    },
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
