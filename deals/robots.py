@@ -111,6 +111,15 @@ def _clean_scope(scope: dict) -> dict:
     return cleaned
 
 
+def _deal_url(deal) -> str:
+    from django.urls import NoReverseMatch
+
+    try:
+        return deal.get_absolute_url()
+    except NoReverseMatch:  # the deal card is another part's page; a link is a nicety
+        return ""
+
+
 def _responsible(deal):
     return deal.owner
 
@@ -304,7 +313,7 @@ def _run_notify(deal, params, run) -> dict:
         recipient=person,
         kind="robot",
         title=f"{params['text']}: {deal.title}",
-        url=deal.get_absolute_url(),
+        url=_deal_url(deal),
         dedupe_key=f"robot:{run.action_key}",
     )
     return {"notification": note.pk if note else None, "recipient": person.pk}

@@ -460,6 +460,15 @@ def _finish(run: AutomationRun, status: str, error: str = "") -> AutomationRun:
     return run
 
 
+def _url_of(obj) -> str:
+    from django.urls import NoReverseMatch
+
+    try:
+        return obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
+    except NoReverseMatch:
+        return ""
+
+
 def _tell_of_failure(run: AutomationRun) -> None:
     """A failed run is never silent: the person responsible for the object hears of it."""
     from crm.services import notification_create
@@ -476,7 +485,7 @@ def _tell_of_failure(run: AutomationRun) -> None:
             title=_("Robot “%(rule)s” failed on “%(object)s”")
             % {"rule": run.rule.name, "object": obj},
             body=run.last_error[:1000],
-            url=obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "",
+            url=_url_of(obj),
             dedupe_key=f"automation-failed:{run.pk}",
         )
 

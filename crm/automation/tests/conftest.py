@@ -88,7 +88,9 @@ def engine(registry_override, db):
     )
     AUTOMATION_EVENTS.register(
         "test.happened",
-        AutomationEvent("test.happened", "Happened", "test.team", {"name": "Name"}, ("visibility",)),
+        AutomationEvent(
+            "test.happened", "Happened", "test.team", {"name": "Name"}, ("visibility",)
+        ),
     )
     for code, form, run, atomic in [
         ("test.task", TitleForm, _task, True),
