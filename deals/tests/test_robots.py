@@ -168,7 +168,8 @@ def test_hours_in_the_stage_found_by_the_poller_once_per_stay(pipeline, manager)
     assert automation_poll(now=now + dt.timedelta(minutes=5)) == {"made": 0, "ran": 0}
     assert [r.object_id for r in AutomationRun.objects.all()] == [late.pk]
     assert Task.objects.count() == 1
-    assert not _runs(fresh).exists() and not _runs(elsewhere).exists()
+    assert not _runs(fresh).exists()
+    assert not _runs(elsewhere).exists()
 
 
 def test_no_activity_for_days_notifies_the_head_once_per_quiet_spell(pipeline, manager, head):
@@ -275,7 +276,7 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
     answers: list[int] = []
     received: list[tuple[object, bytes]] = []
 
-    def do_POST(self):  # noqa: N802 - the stdlib's name
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((self.headers, body))
         self.send_response(type(self).answers.pop(0) if type(self).answers else 200)

@@ -85,7 +85,7 @@ class RobotForm(forms.Form):
         parameters: dict = {}
         for event in events:
             parameters.update(event.parameters)
-        field_choices = [("", "—")] + [(k, v) for k, v in parameters.items()]
+        field_choices = [("", "—"), *parameters.items()]
         for i in range(CONDITION_ROWS):
             self.fields[f"cond-{i}-field"] = forms.ChoiceField(
                 label=gettext_lazy("Field"), choices=field_choices, required=False

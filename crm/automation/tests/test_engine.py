@@ -43,7 +43,9 @@ def test_an_event_makes_one_run_however_often_it_is_told(engine, team):
     again = services.automation_event(event="test.happened", obj=team, occasion="stay:1")
     other = services.automation_event(event="test.happened", obj=team, occasion="stay:2")
 
-    assert len(first) == 1 and again == [] and len(other) == 1
+    assert len(first) == 1
+    assert again == []
+    assert len(other) == 1
     assert AutomationRun.objects.filter(rule=rule).count() == 2
     assert first[0].run_key == f"{rule.pk}:{first[0].content_type_id}:{team.pk}:stay:1"
 
@@ -87,7 +89,8 @@ def test_run_executes_the_actions_in_order_and_records_what_each_did(engine, tea
     assert run.action_results[1]["result"] == {"reason": "no consent"}
     assert "skipped: no consent" in run.last_error
     titles = list(Task.objects.order_by("id").values_list("title", flat=True))
-    assert titles[0].startswith("Первая") and titles[1].startswith("Вторая")
+    assert titles[0].startswith("Первая")
+    assert titles[1].startswith("Вторая")
 
 
 def test_a_run_whose_every_action_was_refused_is_skipped_with_the_reason(engine, team):
