@@ -549,20 +549,21 @@ def _event(event: str, deal, occasion: str, context: dict | None = None) -> None
     automation_event(event=event, obj=deal, occasion=occasion, context=context)
 
 
-def _stay(deal) -> str:
+def stay_occasion(deal) -> str:
+    """Once per stay in a stage: the stage and the moment the deal entered it."""
     return f"stage:{deal.stage_id}:{int(deal.stage_entered_at.timestamp() * 1000)}"
 
 
 def on_deal_created(sender, deal, actor=None, **kwargs) -> None:
     _event("deals.created", deal, "created")
     # The deal entered its first stage: that stage's robots run too.
-    _event("deals.stage_entered", deal, _stay(deal))
+    _event("deals.stage_entered", deal, stay_occasion(deal))
 
 
 def on_deal_stage_changed(
     sender, deal, from_stage=None, to_stage=None, actor=None, **kwargs
 ) -> None:
-    _event("deals.stage_entered", deal, _stay(deal))
+    _event("deals.stage_entered", deal, stay_occasion(deal))
 
 
 def on_deal_field_changed(sender, deal, changes, actor=None, **kwargs) -> None:

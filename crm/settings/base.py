@@ -201,6 +201,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Jobs whose worker died (heartbeat stopped) are queued again or failed.
     "sweep-stalled-jobs": {"task": "crm.tasks.sweep_stalled_jobs", "schedule": 60.0},
+    # Robots and triggers: the runs of time conditions are made and every due run is run
+    # (delays, retries after backoff, runs whose worker died), never by a Celery countdown.
+    "automation-poll": {"task": "crm.automation.tasks.poll", "schedule": 30.0},
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
