@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,8 +18,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, transaction
-from django.db.models import Exists, F, Model, OuterRef
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import OperationalError, connection, transaction
+from django.db.models import Exists, F, Model, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -339,10 +341,33 @@ def _run_get_or_create(
     )
 
 
-def _start_on_commit(runs: list[AutomationRun], now: dt.datetime) -> None:
-    for run in runs:
-        if run.due_at <= now:
-            enqueue_on_commit("crm.automation.tasks.execute_run", run.pk)
+_INSERT_RUNS = """
+    INSERT INTO automation_automationrun
+        (rule_id, content_type_id, object_id, occasion, run_key, status, due_at, attempts,
+         next_attempt_at, last_error, context, result, created_at)
+    VALUES {rows}
+    ON CONFLICT (run_key) DO NOTHING
+    RETURNING id, due_at
+"""
+
+
+def _runs_insert(rows: list[tuple]) -> list[tuple[int, dt.datetime]]:
+    """All the runs of one event in one statement; a run key already there is left alone
+    (the event told twice, two workers at once): only the new runs come back."""
+    placeholders = ", ".join(
+        ["(%s, %s, %s, %s, %s, 'scheduled', %s, 0, %s, '', %s::jsonb, '{}'::jsonb, %s)"] * len(rows)
+    )
+    params = [value for row in rows for value in row]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_RUNS.format(rows=placeholders), params)
+        return list(cursor.fetchall())
+
+
+def _start_on_commit(run_ids: list[int]) -> None:
+    """One message for the runs of one event: the request that made them pays one round
+    trip to the broker, however many robots fired."""
+    if run_ids:
+        enqueue_on_commit("crm.automation.tasks.execute_runs", run_ids)
 
 
 def automation_event(
@@ -352,7 +377,7 @@ def automation_event(
     occasion: str,
     context: dict | None = None,
     now: dt.datetime | None = None,
-) -> list[AutomationRun]:
+) -> QuerySet[AutomationRun]:
     """``event`` happened to ``obj``: make a run of every active rule of the event whose scope
     and conditions ``obj`` meets, once per rule × object × ``occasion`` however often this is
     called. Runs due now start after the commit; delayed ones wait for the poller."""
@@ -367,17 +392,21 @@ def automation_event(
     scope, values = kind.scope_of(obj), _values(kind, obj, context)
     ct = ContentType.objects.get_for_model(obj)
     now = now or timezone.now()
-    made = []
+    rows = []
+    payload = json.dumps(context, cls=DjangoJSONEncoder)
+    for rule in rules:
+        if not scope_matches(rule.scope, scope) or not conditions_hold(rule.conditions, values):
+            continue
+        due = now + dt.timedelta(minutes=0 if spec.timed else rule.delay_minutes)
+        key = run_key_for(rule.pk, ct.pk, obj.pk, occasion)
+        rows.append((rule.pk, ct.pk, obj.pk, occasion[:120], key, due, due, payload, now))
+    if not rows:
+        return AutomationRun.objects.none()
     with transaction.atomic():
-        for rule in rules:
-            if not scope_matches(rule.scope, scope) or not conditions_hold(rule.conditions, values):
-                continue
-            due = now + dt.timedelta(minutes=0 if spec.timed else rule.delay_minutes)
-            run, created = _run_get_or_create(rule, ct, obj, occasion, due, context)
-            if created:
-                made.append(run)
-        _start_on_commit(made, now)
-    return made
+        made = _runs_insert(rows)
+        _start_on_commit([pk for pk, due in made if due <= now])
+    # Lazy: the receivers of sales' signals never read it, so the request pays no query.
+    return AutomationRun.objects.filter(pk__in=[pk for pk, _due in made]).order_by("id")
 
 
 def automation_poll_timed(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
@@ -600,6 +629,11 @@ def automation_run_execute(*, run_id: int) -> str | None:
     return _execute(ids[0], now).status
 
 
+def automation_runs_execute(*, run_ids: list[int]) -> int:
+    """The runs one event made, due now (the task started after its commit)."""
+    return sum(1 for run_id in run_ids if automation_run_execute(run_id=run_id) is not None)
+
+
 def automation_runs_execute_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
     """Beat: take the due runs in batches and run them; returns how many ran."""
     ran = 0
@@ -639,6 +673,7 @@ __all__ = [
     "automation_poll",
     "automation_poll_timed",
     "automation_run_execute",
+    "automation_runs_execute",
     "automation_runs_execute_due",
     "rule_clean",
     "rule_create",

@@ -14,6 +14,13 @@ def execute_run(run_id: int) -> str | None:
     return services.automation_run_execute(run_id=run_id)
 
 
+@shared_task(acks_late=True)
+def execute_runs(run_ids: list[int]) -> int:
+    """The runs of one event, due now; each is claimed, so a run the poller took already
+    is not run again."""
+    return services.automation_runs_execute(run_ids=run_ids)
+
+
 @shared_task
 def poll() -> dict[str, int]:
     """Beat: make the runs of time conditions, then run every due run (delays, retries,

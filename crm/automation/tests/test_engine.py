@@ -44,7 +44,7 @@ def test_an_event_makes_one_run_however_often_it_is_told(engine, team):
     other = services.automation_event(event="test.happened", obj=team, occasion="stay:2")
 
     assert len(first) == 1
-    assert again == []
+    assert not again
     assert len(other) == 1
     assert AutomationRun.objects.filter(rule=rule).count() == 2
     assert first[0].run_key == f"{rule.pk}:{first[0].content_type_id}:{team.pk}:stay:1"
