@@ -276,22 +276,25 @@ class NotifyForm(ActionForm):
     RECIPIENTS = [
         ("owner", gettext_lazy("The responsible")),
         ("head", gettext_lazy("The head of the responsible's team")),
-        ("user", gettext_lazy("A person (by id)")),
+        ("user", gettext_lazy("A person")),
     ]
     recipient = forms.ChoiceField(label=gettext_lazy("Whom"), choices=RECIPIENTS, initial="owner")
-    user = forms.IntegerField(label=gettext_lazy("Person (id)"), required=False, min_value=1)
+    user = forms.TypedChoiceField(
+        label=gettext_lazy("Person"), coerce=int, required=False, empty_value=None
+    )
     text = forms.CharField(label=gettext_lazy("Text"), max_length=255)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from crm.models import User
+
+        people = User.objects.filter(is_active=True).order_by("last_name", "first_name", "id")
+        self.fields["user"].choices = [("", "—")] + [(p.pk, str(p)) for p in people[:500]]
 
     def clean(self):
         data = super().clean()
-        if data.get("recipient") == "user":
-            from crm.models import User
-
-            if (
-                not data.get("user")
-                or not User.objects.filter(pk=data["user"], is_active=True).exists()
-            ):
-                self.add_error("user", _("Choose an active person."))
+        if data.get("recipient") == "user" and not data.get("user"):
+            self.add_error("user", _("Choose an active person."))
         return data
 
 
@@ -357,19 +360,20 @@ def _run_set_field(deal, params, run) -> dict:
 
 
 class MoveForm(ActionForm):
-    stage = forms.IntegerField(label=gettext_lazy("Move to the stage (id)"), min_value=1)
+    stage = forms.TypedChoiceField(label=gettext_lazy("Move to the stage"), coerce=int)
 
-    def clean_stage(self) -> int:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         from .models import Stage
 
-        stage = Stage.objects.filter(pk=self.cleaned_data["stage"]).first()
-        if stage is None:
-            raise ValidationError(_("No such stage."))
-        if self.scope.get("pipeline") != stage.pipeline_id:
-            raise ValidationError(_("Choose a stage of the rule's pipeline."))
-        if stage.kind == Stage.Kind.LOST:
-            raise ValidationError(_("A robot cannot lose a deal: that needs a reason."))
-        return stage.pk
+        # The rule's pipeline's stages; a lost stage needs a reason a robot cannot give.
+        stages = Stage.objects.filter(pipeline_id=self.scope.get("pipeline") or 0).exclude(
+            kind=Stage.Kind.LOST
+        )
+        self.fields["stage"].choices = [(s.pk, s.name) for s in stages.order_by("order", "id")]
+        self.fields["stage"].error_messages["invalid_choice"] = _(
+            "Choose a stage of the rule's pipeline."
+        )
 
 
 def _run_move(deal, params, run) -> dict:

@@ -251,7 +251,7 @@ def _delay_text(rule: AutomationRule) -> str:
 class RuleCard:
     """A rule as its card shows it."""
 
-    def __init__(self, rule: AutomationRule) -> None:
+    def __init__(self, rule: AutomationRule, stage_names: dict | None = None) -> None:
         self.rule = rule
         event = AUTOMATION_EVENTS.get(rule.event)
         self.event_label = event.label if event else rule.event
@@ -264,7 +264,11 @@ class RuleCard:
                 self.actions.append((item.get("code", ""), ""))
                 continue
             self.is_trigger = self.is_trigger or spec.moves
-            self.actions.append((spec.label, spec.summary(item.get("params") or {})))
+            params = item.get("params") or {}
+            summary = spec.summary(params)
+            if spec.moves and stage_names is not None:
+                summary = "→ " + stage_names.get(params.get("stage"), "?")
+            self.actions.append((spec.label, summary))
 
 
 def _board_context(pipeline: Pipeline) -> dict:
@@ -273,8 +277,9 @@ def _board_context(pipeline: Pipeline) -> dict:
     by_stage: dict = {None: []}
     for stage in stages:
         by_stage[stage.pk] = []
+    names = {s.pk: s.name for s in stages}
     for rule in rules:
-        by_stage.setdefault(rule.scope.get("stage"), []).append(RuleCard(rule))
+        by_stage.setdefault(rule.scope.get("stage"), []).append(RuleCard(rule, names))
     columns = [(None, by_stage[None])] + [(s, by_stage.get(s.pk, [])) for s in stages]
     return {"pipeline": pipeline, "columns": columns, "pipelines": list(pipelines_active())}
 
@@ -387,6 +392,10 @@ def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "deals/robots/_rule_card.html",
-            {"card": RuleCard(rule), "can_change": True, "pipeline": pipeline},
+            {
+                "card": RuleCard(rule, {s.pk: s.name for s in stages_of(pipeline)}),
+                "can_change": True,
+                "pipeline": pipeline,
+            },
         )
     return redirect("deals:robots", pk=pipeline.pk)
