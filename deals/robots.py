@@ -280,7 +280,7 @@ class NotifyForm(ActionForm):
     ]
     recipient = forms.ChoiceField(label=gettext_lazy("Whom"), choices=RECIPIENTS, initial="owner")
     user = forms.TypedChoiceField(
-        label=gettext_lazy("Person"), coerce=int, required=False, empty_value=None
+        label=gettext_lazy("The person to notify"), coerce=int, required=False, empty_value=None
     )
     text = forms.CharField(label=gettext_lazy("Text"), max_length=255)
 
