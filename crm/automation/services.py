@@ -602,14 +602,16 @@ def _execute(run_id: int, now: dt.datetime) -> AutomationRun:
         except Exception as exc:  # a bug must not stop the other runs; it stays visible
             log.exception("automation run %s failed", run.pk)
             return _retry_or_fail(run, f"{index + 1}. {code}: {exc!r}", now)
+    # "skipped: no consent" is what the card shows of an action that had nothing to do.
     skipped = [
-        r.get("result", {}).get("reason", "")
+        _("skipped: %(reason)s") % {"reason": r.get("result", {}).get("reason", "")}
         for r in run.action_results
         if r.get("status") == "skipped"
     ]
+    status = AutomationRun.Status.DONE
     if statuses and all(s == "skipped" for s in statuses):
-        return _finish(run, AutomationRun.Status.SKIPPED, "skipped: " + "; ".join(skipped))
-    return _finish(run, AutomationRun.Status.DONE, "; ".join(f"skipped: {s}" for s in skipped))
+        status = AutomationRun.Status.SKIPPED
+    return _finish(run, status, "; ".join(skipped))
 
 
 def _error_text(exc: Exception) -> str:
