@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -39,6 +40,8 @@ from crm.automation.registry import (
 
 from . import signals
 from .hooks import DEAL_CARD_BLOCKS, DealCardBlock
+
+log = logging.getLogger(__name__)
 
 KIND = "deals.deal"
 SCOPES = ("pipeline", "stage")
@@ -550,7 +553,12 @@ EVENTS = [
 def _event(event: str, deal, occasion: str, context: dict | None = None) -> None:
     from crm.automation.services import automation_event
 
-    automation_event(event=event, obj=deal, occasion=occasion, context=context)
+    try:
+        automation_event(event=event, obj=deal, occasion=occasion, context=context)
+    except Exception:
+        # Heard after the commit: the move or payment that fired the robots is saved and
+        # must not answer with an error for them.
+        log.exception("robots of %s on deal %s were not scheduled", event, deal.pk)
 
 
 def stay_occasion(deal) -> str:

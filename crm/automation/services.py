@@ -90,7 +90,10 @@ def _clean_conditions(conditions: Any, event: AutomationEvent | None, errors: di
         if op not in OPERATORS:
             errors[f"{key}.op"] = [_("Unknown operator “%(op)s”.") % {"op": op}]
         value = cond.get("value", "")
-        if not isinstance(value, (str, int, float, bool, list)) and value is not None:
+        scalar = (str, int, float, bool, type(None))
+        if not isinstance(value, scalar) and not (
+            isinstance(value, list) and all(isinstance(v, scalar) for v in value)
+        ):
             errors[f"{key}.value"] = [_("Enter a value.")]
         cleaned.append({"field": field, "op": op, "value": value})
     return cleaned
@@ -367,7 +370,18 @@ def _start_on_commit(run_ids: list[int]) -> None:
     """One message for the runs of one event: the request that made them pays one round
     trip to the broker, however many robots fired."""
     if run_ids:
+        transaction.on_commit(lambda: _enqueue_quietly(run_ids))
+
+
+def _enqueue_quietly(run_ids: list[int]) -> None:
+    """A broker that is down must not fail the change that fired the robots: the runs are in
+    the database, due now, and the next poll runs them."""
+    try:
         enqueue_on_commit("crm.automation.tasks.execute_runs", run_ids)
+    except Exception:  # kombu's errors vary by transport
+        log.warning(
+            "automation runs %s left to the poller: the broker refused them", run_ids, exc_info=True
+        )
 
 
 def automation_event(

@@ -371,3 +371,24 @@ def test_a_stage_of_another_pipeline_is_not_a_scope(pipeline):
             actions=[TASK and {"code": TASK[0], "params": TASK[1]}],
         )
     assert "scope.stage" in caught.value.message_dict
+
+
+def test_a_broker_that_is_down_leaves_the_runs_to_the_poller(
+    pipeline, manager, commit, monkeypatch
+):
+    from crm.automation import services
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(services, "enqueue_on_commit", refuse)
+    robot(pipeline, "Замер", TASK)
+    deal = DealFactory(pipeline=pipeline, owner=manager)
+
+    commit(deal_move_to_stage, actor=manager, deal=deal, stage=stage(pipeline, "Замер"))
+
+    deal.refresh_from_db()
+    assert deal.stage.name == "Замер"
+    assert _runs(deal).get().status == "scheduled"
+    automation_runs_execute_due()
+    assert Task.objects.count() == 1
