@@ -114,7 +114,7 @@ def _clean_scope(scope: dict) -> dict:
     return cleaned
 
 
-def _deal_url(deal) -> str:
+def deal_url(deal) -> str:
     from django.urls import NoReverseMatch
 
     try:
@@ -319,7 +319,7 @@ def _run_notify(deal, params, run) -> dict:
         recipient=person,
         kind="robot",
         title=f"{params['text']}: {deal.title}",
-        url=_deal_url(deal),
+        url=deal_url(deal),
         dedupe_key=f"robot:{run.action_key}",
     )
     return {"notification": note.pk if note else None, "recipient": person.pk}
@@ -647,7 +647,12 @@ def runs_block(deal, user):
     from crm.automation.selectors import runs_of
 
     return DealCardBlock(
-        title=_("Robots"), template="deals/robots/runs_block.html", context={"runs": runs_of(deal)}
+        title=_("Robots"),
+        template="deals/robots/runs_block.html",
+        context={
+            "runs": runs_of(deal),
+            "can_retry": user.has_perm("automation.change_automationrule"),
+        },
     )
 
 

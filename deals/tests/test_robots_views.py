@@ -271,3 +271,31 @@ def test_the_runs_block_is_not_for_roles_without_runs(operator, pipeline):
     assert all(
         b.template != "deals/robots/runs_block.html" for b in deal_card_blocks(deal, operator)
     )
+
+
+def test_a_head_tries_a_failed_run_again_from_the_deal_card(client, head, manager, pipeline):
+    robot(pipeline, None, TASK, event="deals.created")
+    deal = DealFactory(pipeline=pipeline, owner=manager)
+    (run,) = automation_event(event="deals.created", obj=deal, occasion="created")
+    AutomationRun.objects.filter(pk=run.pk).update(status="failed", attempts=5, last_error="boom")
+    client.force_login(manager)
+    assert client.post(reverse("deals:robot-run-retry", args=[run.pk])).status_code == 403
+    client.force_login(head)
+
+    response = client.post(reverse("deals:robot-run-retry", args=[run.pk]), HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == ("scheduled", 0)
+    assert "Scheduled" in response.content.decode()
+    again = client.post(reverse("deals:robot-run-retry", args=[run.pk]), HTTP_HX_REQUEST="true")
+    assert again.status_code == 400
+
+
+def test_another_teams_head_cannot_retry_a_run(client, head2, manager, pipeline):
+    robot(pipeline, None, TASK, event="deals.created")
+    deal = DealFactory(pipeline=pipeline, owner=manager)
+    (run,) = automation_event(event="deals.created", obj=deal, occasion="created")
+    AutomationRun.objects.filter(pk=run.pk).update(status="failed")
+    client.force_login(head2)
+    assert client.post(reverse("deals:robot-run-retry", args=[run.pk])).status_code == 404

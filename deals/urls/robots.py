@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/new/", robots.robot_create, name="robot-create"),
     path("rules/<int:pk>/edit/", robots.robot_edit, name="robot-edit"),
     path("rules/<int:pk>/toggle/", robots.robot_toggle, name="robot-toggle"),
+    path("runs/<int:pk>/retry/", robots.run_retry, name="robot-run-retry"),
 ]

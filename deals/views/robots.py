@@ -20,8 +20,8 @@ from crm.automation.models import AutomationRule
 from crm.automation.registry import AUTOMATION_ACTIONS, AUTOMATION_EVENTS
 
 from ..models import Pipeline
-from ..robots import KIND
-from ..selectors.deals import pipelines_active, stages_of
+from ..robots import KIND, deal_url
+from ..selectors.deals import deals_visible_to, pipelines_active, stages_of
 
 CONDITION_ROWS = 3
 ACTION_SLOTS = 3
@@ -399,3 +399,27 @@ def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
     return redirect("deals:robots", pk=pipeline.pk)
+
+
+@login_required
+@require_POST
+def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """A failed run tried again from the deal card (the actions it did stay done)."""
+    _require(request.user, "automation.change_automationrule")
+    run = get_object_or_404(automation_selectors.runs_visible_to(request.user), pk=pk)
+    try:
+        automation.run_retry(actor=request.user, run=run)
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    deal = get_object_or_404(deals_visible_to(request.user), pk=run.object_id)
+    if request.htmx:
+        return render(
+            request,
+            "deals/robots/runs_block.html",
+            {
+                "runs": automation_selectors.runs_of(deal),
+                "deal": deal,
+                "can_retry": True,
+            },
+        )
+    return redirect(deal_url(deal) or reverse("deals:robots", args=[deal.pipeline_id]))

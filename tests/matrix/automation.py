@@ -17,6 +17,13 @@ ROWS = {
         "/deals/automation/rules/{rule}/toggle/",
         [302, 302, NO, NO, NO, NO, NO, LOGIN],
     ),
+    # Only a failed run is tried again: the matrix's run is waiting, so those allowed get 400;
+    # another team's head would get 404.
+    "deals:robot-run-retry": (
+        "POST",
+        "/deals/automation/runs/{automation_run}/retry/",
+        [400, 400, NO, NO, NO, NO, NO, LOGIN],
+    ),
     "automation-api:automation-rule-list": (
         "GET",
         "/api/v1/automation/rules/",
