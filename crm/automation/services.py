@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -650,12 +651,17 @@ def automation_runs_execute(*, run_ids: list[int]) -> int:
     return sum(1 for run_id in run_ids if automation_run_execute(run_id=run_id) is not None)
 
 
-def automation_runs_execute_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Beat: take the due runs in batches and run them; returns how many ran."""
+def automation_runs_execute_due(
+    *, now: dt.datetime | None = None, limit: int = 200, budget_seconds: float = 120.0
+) -> int:
+    """Beat: take the due runs a few at a time and run them; returns how many ran. Stops
+    taking more after ``budget_seconds`` (a batch of slow webhooks must not outlive the task's
+    time limit with runs claimed and not run); the next tick goes on."""
     ran = 0
-    while ran < limit:
+    started = time.monotonic()
+    while ran < limit and time.monotonic() - started < budget_seconds:
         at = now or timezone.now()
-        ids = _claim(at, limit=min(50, limit - ran))
+        ids = _claim(at, limit=min(10, limit - ran))
         if not ids:
             break
         for run_id in ids:
