@@ -517,7 +517,10 @@ def _tell_of_failure(run: AutomationRun) -> None:
     """A failed run is never silent: the person responsible for the object hears of it."""
     from crm.services import notification_create
 
-    kind = AUTOMATION_KINDS.get(AUTOMATION_EVENTS.get(run.rule.event).kind)
+    spec = AUTOMATION_EVENTS.get(run.rule.event)
+    kind = AUTOMATION_KINDS.get(spec.kind) if spec else None
+    if kind is None:
+        return
     obj = kind.model_class.objects.filter(pk=run.object_id).first()
     person = kind.responsible(obj) if obj is not None else None
     if person is None:
