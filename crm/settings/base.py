@@ -206,6 +206,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.messaging.tasks.requeue_stale_messages",
         "schedule": 60.0,
     },
+    # Robots and triggers: the runs of time conditions are made and every due run is run
+    # (delays, retries after backoff, runs whose worker died), never by a Celery countdown.
+    "automation-poll": {"task": "crm.automation.tasks.poll", "schedule": 30.0},
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
