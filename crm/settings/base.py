@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Jobs whose worker died (heartbeat stopped) are queued again or failed.
     "sweep-stalled-jobs": {"task": "crm.tasks.sweep_stalled_jobs", "schedule": 60.0},
+    # Invoices past their payment date become overdue, first thing in the morning.
+    "deals-invoices-mark-overdue": {
+        "task": "deals.tasks_invoices.invoices_mark_overdue",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
