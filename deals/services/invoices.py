@@ -186,9 +186,7 @@ def invoice_cancel(*, actor: User | None, invoice: Invoice) -> Invoice:
         if locked.status == Invoice.Status.CANCELLED:
             return _refresh(invoice, locked)
         if locked.paid_amount > 0:
-            raise ValidationError(
-                {"status": [_("An invoice with payments cannot be cancelled.")]}
-            )
+            raise ValidationError({"status": [_("An invoice with payments cannot be cancelled.")]})
         locked.status = Invoice.Status.CANCELLED
         locked.save(update_fields=["status", "updated_at"])
     return _refresh(invoice, locked)
@@ -265,9 +263,7 @@ def payment_record(
             locked.status = Invoice.Status.PAID
             locked.paid_at = timezone.now()
             fields.append("paid_at")
-            transaction.on_commit(
-                lambda: signals.invoice_paid.send(sender=Invoice, invoice=locked)
-            )
+            transaction.on_commit(lambda: signals.invoice_paid.send(sender=Invoice, invoice=locked))
         elif locked.status != Invoice.Status.OVERDUE:
             # A late invoice paid in part is still late: it stays overdue until paid in full.
             locked.status = Invoice.Status.PARTIALLY_PAID
@@ -341,7 +337,7 @@ def plural_ru(n: int, forms: tuple[str, str, str]) -> str:
 
 
 def amount_in_words(amount: Decimal) -> str:
-    """"Сто двадцать тысяч рублей 50 копеек": rubles in words, kopecks in figures, as on
+    """ "Сто двадцать тысяч рублей 50 копеек": rubles in words, kopecks in figures, as on
     Russian payment documents. Рубль is masculine (num2words' default, "один", "два");
     тысяча is feminine and num2words declines it itself ("одна тысяча", "две тысячи")."""
     from num2words import num2words
@@ -352,8 +348,7 @@ def amount_in_words(amount: Decimal) -> str:
     words = num2words(rubles, lang="ru")
     words = words[:1].upper() + words[1:]
     return (
-        f"{words} {plural_ru(rubles, RUBLE_FORMS)} "
-        f"{kopecks:02d} {plural_ru(kopecks, KOPECK_FORMS)}"
+        f"{words} {plural_ru(rubles, RUBLE_FORMS)} {kopecks:02d} {plural_ru(kopecks, KOPECK_FORMS)}"
     )
 
 

@@ -361,7 +361,9 @@ def deal_line_add(
             "price": price if price is not None else product.price,
             "discount_percent": discount_percent,
             "vat_rate": vat_rate if vat_rate is not None else product.vat_rate,
-            "vat_included": bool(vat_included if vat_included is not None else product.vat_included),
+            "vat_included": bool(
+                vat_included if vat_included is not None else product.vat_included
+            ),
         }
     )
     with transaction.atomic():
