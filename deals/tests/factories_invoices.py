@@ -49,7 +49,9 @@ def buyer_company(email: str = "zakupki@romashka.example.ru"):
 def deal_with_lines(owner, *, lines=None, company=None, contact=None, **deal_kwargs):
     """A deal of ``owner`` with product lines: (price, quantity, discount, vat_rate, included)."""
     deal = DealFactory(owner=owner, company=company, contact=contact, **deal_kwargs)
-    for price, quantity, discount, rate, included in lines or [("120000.50", "1", "0", "22", True)]:
+    if lines is None:
+        lines = [("120000.50", "1", "0", "22", True)]
+    for price, quantity, discount, rate, included in lines:
         product = ProductFactory(price=Decimal(price), vat_rate=rate, vat_included=included)
         product_services.deal_line_add(
             actor=None, deal=deal, product=product, quantity=quantity, discount_percent=discount
