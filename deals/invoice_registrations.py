@@ -15,6 +15,8 @@ def lines_block_context(deal, user) -> dict:
     from .services.products import amounts_of, lines_total
 
     lines = list(deal.lines.all())
+    for line in lines:
+        line.qty_display = f"{line.quantity.normalize():f}"
     rows = [(line, amounts_of(line)) for line in lines]
     return {
         "rows": rows,

@@ -72,12 +72,15 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail(request, invoice: Invoice, *, payment_form=None, status: int = 200) -> HttpResponse:
     lines = list(invoice.lines.all())
+    for line in lines:
+        line.qty_display = f"{line.quantity.normalize():f}"
     context = services.invoice_document_context(invoice) | {
         "invoice": invoice,
         "lines": lines,
         "payments": list(invoice.payments.all()),
         "payment_form": payment_form or PaymentForm(initial={"amount": invoice.balance}),
         "can_pay": invoice.status in services.OPEN_STATUSES,
+        "vat_totals": services.vat_summary(invoice, lines),
     }
     return render(request, "deals/invoices/detail.html", context, status=status)
 
