@@ -21,10 +21,16 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
 
 
 def invoice_list(user: User, *, status: str = "", query: str = "") -> QuerySet[Invoice]:
-    qs = invoices_visible_to(user).select_related("company", "contact", "owner", "deal")
+    # The list shows the buyer's name only: our own requisites and the comment stay behind.
+    qs = (
+        invoices_visible_to(user)
+        .select_related("owner", "deal")
+        .defer("seller", "comment", "deal__custom")
+    )
     if status:
         qs = qs.filter(status=status)
-    query = (query or "").strip()
+    # NUL cannot reach PostgreSQL in a text parameter; nobody searches for it on purpose.
+    query = (query or "").replace("\x00", "").strip()
     if query:
         match = Q(buyer__name__icontains=query) | Q(deal__title__icontains=query)
         number = query.split("-")[-1].lstrip("0")
@@ -49,7 +55,7 @@ def products_catalog(user: User, *, query: str = "", active_only: bool = True) -
     qs = Product.objects.all()
     if active_only:
         qs = qs.filter(is_active=True)
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(sku__icontains=query))
     return qs.order_by("name", "id")

@@ -224,6 +224,8 @@ def payment_record(
     reference = (reference or "").strip()[:100]
     method = (method or "").strip()[:30]
     paid_on = paid_on or timezone.localdate()
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": [_("A payment cannot be dated in the future.")]})
     with transaction.atomic():
         locked = _locked(invoice)
         if reference:

@@ -336,3 +336,40 @@ def test_api_invoice_list_query_count(api_client_for, manager, django_assert_max
     with django_assert_max_num_queries(10):
         response = api.get("/api/v1/invoices/")
     assert response.status_code == 200
+
+
+def test_malformed_input_never_answers_500(client, api_client_for, invoice, manager):
+    client.force_login(manager)
+    for url in (
+        "/deals/invoices/?status=nonsense&page=abc&q=" + "я" * 300,
+        "/deals/invoices/?page=99999",
+        "/deals/products/?page=-1&q=%00",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.post(reverse("deals:invoice-create"), {"deal": "abc"}).status_code == 404
+    pay = reverse("deals:payment-create", args=[invoice.pk])
+    for amount in ("1e400", "NaN", "", "-0.01", "12,5,5"):
+        assert client.post(pay, {"amount": amount}).status_code == 400, amount
+    api = api_client_for(manager)
+    for amount in ("NaN", "1e400", "-1", "x"):
+        response = api.post(
+            "/api/v1/payments/", {"invoice": invoice.pk, "amount": amount}, format="json"
+        )
+        assert response.status_code == 400, amount
+    line = api.post(
+        "/api/v1/deal-lines/",
+        {"deal": invoice.deal_id, "product": ProductFactory().pk, "quantity": "1e20"},
+        format="json",
+    )
+    assert line.status_code == 400
+    assert not invoice.payments.exists()
+
+
+def test_the_blocks_are_registered_on_the_deal_card(registry_override, invoice, manager):
+    from deals.hooks import DEAL_CARD_BLOCKS, deal_card_blocks
+    from deals.invoice_registrations import invoices_register
+
+    registry_override(DEAL_CARD_BLOCKS, clear=True)
+    invoices_register()
+    titles = [block.title for block in deal_card_blocks(invoice.deal, manager)]
+    assert titles == ["Products", "Invoices"]

@@ -46,7 +46,10 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
     data = getattr(form, "cleaned_data", {})
     status, query = data.get("status", ""), data.get("q", "")
     rows = invoice_list(request.user, status=status, query=query)
-    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    # The page's ids first, sorted on the narrow rows alone; then those 50 with their
+    # relations. Sorting the joined wide rows of the whole register took most of the time.
+    page = Paginator(rows.values_list("pk", flat=True), PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(rows.filter(pk__in=list(page.object_list)))
     chips = [("", _("All")), *Invoice.Status.choices]
     return render(
         request,
