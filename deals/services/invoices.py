@@ -26,7 +26,7 @@ from .products import CENT, MAX_AMOUNT, amounts_of, lines_total
 
 # Days a client has to pay when the invoice does not say otherwise.
 DUE_DAYS = 5
-FONTS = Path(__file__).resolve().parent.parent / "fonts"
+FONTS = Path(__file__).resolve().parent.parent / "static" / "deals" / "fonts"
 SEND_TASK = "deals.tasks_invoices.invoice_email_deliver"
 
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID, Invoice.Status.OVERDUE)
@@ -411,7 +411,7 @@ def invoice_document_context(invoice: Invoice) -> dict[str, Any]:
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice as a Russian client expects it ("Счёт на оплату"), rendered from an HTML
-    template by WeasyPrint with the DejaVu fonts shipped in deals/fonts (Cyrillic on any
+    template by WeasyPrint with the DejaVu fonts shipped in deals/static/deals/fonts (Cyrillic on any
     machine, whatever fonts it has)."""
     from weasyprint import HTML
 

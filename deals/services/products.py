@@ -360,9 +360,13 @@ def deal_line_add(
             "unit": unit if unit is not None else (product.unit if product else "шт"),
             "price": price if price is not None else product.price,
             "discount_percent": discount_percent,
-            "vat_rate": vat_rate if vat_rate is not None else product.vat_rate,
+            "vat_rate": vat_rate
+            if vat_rate is not None
+            else (product.vat_rate if product else VatRate.TWENTY_TWO),
             "vat_included": bool(
-                vat_included if vat_included is not None else product.vat_included
+                vat_included
+                if vat_included is not None
+                else (product.vat_included if product else True)
             ),
         }
     )

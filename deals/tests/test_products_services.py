@@ -114,3 +114,15 @@ def test_a_product_no_longer_sold_or_in_another_currency_is_refused(manager):
         services.deal_line_add(actor=manager, deal=deal, product=ProductFactory(is_active=False))
     with pytest.raises(ValidationError):
         services.deal_line_add(actor=manager, deal=deal, product=ProductFactory(currency="USD"))
+
+
+def test_a_free_line_without_a_catalog_product(manager):
+    deal = DealFactory(owner=manager, amount=0)
+    line = services.deal_line_add(
+        actor=manager, deal=deal, name="Индивидуальная доработка", price="1220.00"
+    )
+    assert (line.vat_rate, line.vat_included, line.product) == ("22", True, None)
+    assert Deal.objects.get(pk=deal.pk).amount == Decimal("1220.00")
+    with pytest.raises(ValidationError) as caught:
+        services.deal_line_add(actor=manager, deal=deal, name="Без цены")
+    assert "product" in caught.value.message_dict
