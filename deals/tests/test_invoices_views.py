@@ -373,3 +373,23 @@ def test_the_blocks_are_registered_on_the_deal_card(registry_override, invoice, 
     invoices_register()
     titles = [block.title for block in deal_card_blocks(invoice.deal, manager)]
     assert titles == ["Products", "Invoices"]
+
+
+def test_the_admin_pages_open(client, admin_user, invoice):
+    from deals.models import InvoiceCounter, Payment
+    from deals.models.invoices import SellerRequisites
+
+    services.payment_record(actor=None, invoice=invoice, amount="10")
+    client.force_login(admin_user)
+    for model, obj in (
+        (Invoice, invoice),
+        (Payment, invoice.payments.first()),
+        (InvoiceCounter, InvoiceCounter.objects.first()),
+        (SellerRequisites, SellerRequisites.current()),
+        (Product, Product.objects.first()),
+        (invoice.deal.lines.model, invoice.deal.lines.first()),
+    ):
+        meta = model._meta
+        base = f"/admin/{meta.app_label}/{meta.model_name}/"
+        assert client.get(base).status_code == 200, base
+        assert client.get(f"{base}{obj.pk}/change/").status_code == 200, base
