@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
     # Robots and triggers: the runs of time conditions are made and every due run is run
     # (delays, retries after backoff, runs whose worker died), never by a Celery countdown.
     "automation-poll": {"task": "crm.automation.tasks.poll", "schedule": 30.0},
+    # Invoices past their payment date become overdue, first thing in the morning.
+    "deals-invoices-mark-overdue": {
+        "task": "deals.tasks_invoices.invoices_mark_overdue",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
