@@ -19,9 +19,11 @@ import urllib.request
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_save
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -221,14 +223,36 @@ def _client_address(deal) -> str:
     return email.address if email else ""
 
 
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def _message_context(deal) -> dict:
+    """The variables crm/messaging's MESSAGE_VARIABLES promise a template of the funnel, as
+    plain data (the sandbox takes no model instances)."""
+    contact, company, owner = deal.contact, deal.company, deal.owner
+    invoice = deal.invoices.exclude(status="cancelled").order_by("-created_at").first()
     return {
-        "deal": {"title": deal.title, "amount": str(deal.amount), "currency": deal.currency},
-        "stage": deal.stage.label_for_client,
-        "client_name": str(deal.contact) if deal.contact_id else "",
-        "owner_name": deal.owner.get_full_name()
-        if hasattr(deal.owner, "get_full_name")
-        else str(deal.owner),
+        "client": {
+            "name": str(contact) if contact else "",
+            "first_name": (contact.first_name if contact else "") or "",
+        },
+        "company": {"name": company.name if company else ""},
+        "manager": {"name": str(owner), "email": owner.email, "phone": owner.phone},
+        "deal": {
+            "title": deal.title,
+            "amount": deal.amount,
+            "currency": deal.currency,
+            "stage": deal.stage.label_for_client,
+            "url": _absolute(deal.get_absolute_url()),
+        },
+        "invoice": {
+            "number": invoice.display_number if invoice else "",
+            "total": invoice.total if invoice else deal.amount,
+            "currency": invoice.currency if invoice else deal.currency,
+            "due_on": invoice.due_on if invoice else None,
+            "url": _absolute(reverse("deals:invoice-pdf", args=[invoice.pk])) if invoice else "",
+        },
     }
 
 

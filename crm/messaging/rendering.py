@@ -298,13 +298,12 @@ def message_variables_register() -> None:
     MESSAGE_VARIABLES.register(
         "deal",
         Variable(
-            gettext_lazy("The deal: title, amount, currency, stage, measurement_at, url"),
+            gettext_lazy("The deal: title, amount, currency, stage, url"),
             {
                 "title": "Кухня на заказ",
                 "amount": Decimal("185000.00"),
                 "currency": "RUB",
                 "stage": "Замер",
-                "measurement_at": dt.datetime(2026, 12, 3, 11, 0),
                 "url": "https://crm.example.com/deals/1/",
             },
         ),

@@ -28,7 +28,7 @@ def _log_rows() -> None:
     """A log with each status, as a week of robots leaves it."""
     client = {"name": "Петров Иван Сергеевич", "first_name": "Иван"}
     manager = {"name": "Анна Смирнова", "email": "manager@example.com", "phone": "+7 495 000-00-03"}
-    deal = {"title": "Кухня «Модерн»", "measurement_at": "2026-12-03T11:00"}
+    deal = {"title": "Кухня «Модерн»"}
     invoice = {
         "number": "2026-0042",
         "total": "185000",
