@@ -201,6 +201,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Jobs whose worker died (heartbeat stopped) are queued again or failed.
     "sweep-stalled-jobs": {"task": "crm.tasks.sweep_stalled_jobs", "schedule": 60.0},
+    # The sales generator: repeat deals that fell due (a no-op for deals already repeated).
+    "deals-repeat-deals-open": {"task": "deals.tasks.repeat_deals_open", "schedule": 900.0},
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)
