@@ -69,6 +69,19 @@ class PeriodForm(forms.Form):
         return self.default
 
 
+class AmountField(forms.DecimalField):
+    """A sum as people type it: "1 500 000,50", "1500000.50", "1,500,000.50"."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u202f", "")
+            if "," in value and "." not in value and value.count(",") == 1:
+                value = value.replace(",", ".")
+            else:
+                value = value.replace(",", "")
+        return super().to_python(value)
+
+
 def plan_field_name(manager_id: int, month: dt.date) -> str:
     return f"plan-{manager_id}-{month:%Y-%m}"
 
@@ -82,13 +95,12 @@ class PlanGridForm(forms.Form):
         for manager in self.managers:
             for month in self.months:
                 name = plan_field_name(manager.pk, month)
-                self.fields[name] = forms.DecimalField(
+                self.fields[name] = AmountField(
                     label=f"{manager} · {month:%m.%Y}",
                     required=False,
                     min_value=Decimal("0"),
                     max_digits=14,
                     decimal_places=2,
-                    localize=True,
                     widget=forms.TextInput(
                         attrs={"inputmode": "decimal", "class": "plan-input", "size": 10}
                     ),

@@ -41,7 +41,8 @@ def repeat_title(rule: RepeatDealRule, deal: Deal) -> str:
     replaced (no str.format: a template is typed by a person and must not reach attributes)."""
     template = rule.title_template.strip()
     if not template:
-        with override("ru"):
+        # In the language of the person who will work the deal.
+        with override(getattr(deal.owner, "language", "") or "ru"):
             template = _(DEFAULT_TITLE)
     return template.replace("{title}", deal.title)[:255] or deal.title
 
