@@ -45,14 +45,16 @@ class PeriodForm(forms.Form):
         empty_label=None,
     )
 
-    def __init__(self, *args, today: dt.date | None = None, **kwargs):
+    def __init__(self, *args, default: Period | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.default = period_default(today)
+        self.default = default or period_default()
+        self.initial.setdefault("start", self.default.first)
+        self.initial.setdefault("end", self.default.last)
 
     def clean(self):
         data = super().clean()
         start = data.get("start") or self.default.first
-        end = data.get("end") or month_add(start, 5)
+        end = data.get("end") or month_add(start, len(self.default.months) - 1)
         if "start" in self.errors or "end" in self.errors:
             return data
         if end < start:
@@ -82,6 +84,13 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
+def amount_text(amount: Decimal) -> str:
+    """1050000.00 → "1 050 000", 1050000.5 → "1 050 000.50": readable, and read back as typed."""
+    whole = amount == amount.to_integral_value()
+    text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    return text.replace(",", " ")
+
+
 def plan_field_name(manager_id: int, month: dt.date) -> str:
     return f"plan-{manager_id}-{month:%Y-%m}"
 
@@ -107,9 +116,7 @@ class PlanGridForm(forms.Form):
                 )
                 amount = plans.get((manager.pk, month))
                 if amount is not None:
-                    self.initial[name] = (
-                        amount.normalize() if amount == amount.to_integral() else amount
-                    )
+                    self.initial[name] = amount_text(amount)
 
     def rows(self):
         for manager in self.managers:

@@ -503,13 +503,14 @@ class ForecastReport:
             entry["fact"] += row["fact"]
         return list(months.values())
 
-    def plan_fact_per_manager(self) -> list[dict]:
-        """Per manager in the main currency, for the whole period: plan, fact, per cent."""
+    def plan_fact_per_manager(self, until: dt.date | None = None) -> list[dict]:
+        """Per manager in the main currency: plan, fact and per cent over the period's months
+        up to ``until`` (a month; all of them when None) — the months that could be won yet."""
         if not self.per_manager:
             return []
         totals: dict[int, dict] = {}
         for row in self.plan_fact:
-            if row["currency"] != self.currency:
+            if row["currency"] != self.currency or (until and row["month"] > until):
                 continue
             entry = totals.setdefault(row["manager"], {"plan": ZERO, "fact": ZERO})
             entry["plan"] += row["plan"] or ZERO

@@ -125,3 +125,12 @@ def test_the_plans_api(api_client_for, head, manager, manager2):
     assert api_client_for(manager2).get(f"/api/v1/sales-plans/{plan.pk}/").status_code == 404
     assert api.delete(f"/api/v1/sales-plans/{plan.pk}/").status_code == 204
     assert not SalesPlan.objects.exists()
+
+
+def test_the_grid_shows_saved_plans_readably(client, head, manager):
+    SalesPlanFactory(manager=manager, month=this_month(), amount=Decimal("1050000.00"))
+    SalesPlanFactory(manager=head, month=this_month(), amount=Decimal("1234.50"))
+    client.force_login(head)
+    html = client.get(reverse("deals:plan-edit")).content.decode()
+    assert 'value="1 050 000"' in html
+    assert 'value="1 234.50"' in html

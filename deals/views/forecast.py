@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from crm.models import Role
 
 from ..forms_forecast import PeriodForm, PlanGridForm
+from ..models import Stage
 from ..selectors import forecast as selectors
 from ..services.plans import plans_set
 
@@ -66,38 +67,63 @@ def _month_label(month) -> str:
 
 
 def weighted_chart(report: selectors.ForecastReport) -> dict:
-    """Bar geometry of the weighted pipeline per month: the full amount behind (light), the
-    weighted sum in front, its value above."""
+    """Bar geometry per month: won so far (green) with the weighted open pipeline on top
+    (blue), the open deals' full amount behind it (light), the plan as a dashed mark."""
     months = report.weighted_months()
-    top = max((m["amount"] for m in months), default=Decimal(0)) or Decimal(1)
+    plans = {m["month"]: m for m in report.plan_fact_months()}
+    top = max(
+        [m["amount"] + plans[m["month"]]["fact"] for m in months]
+        + [plans[m["month"]]["plan"] for m in months]
+        + [Decimal(0)]
+    ) or Decimal(1)
     plot_h = CHART_H - CHART_TOP - CHART_BOTTOM
+    base = CHART_TOP + plot_h
     slot = (CHART_W - CHART_LEFT * 2) / max(len(months), 1)
-    bar_w = min(64, slot * 0.6)
+    bar_w = min(64, slot * 0.55)
+
+    def height(value) -> float:
+        return float(value / top) * plot_h
+
     bars = []
     for i, m in enumerate(months):
+        won, plan = plans[m["month"]]["fact"], plans[m["month"]]["plan"]
         x = CHART_LEFT + slot * i + (slot - bar_w) / 2
-        full_h = float(m["amount"] / top) * plot_h
-        w_h = float(m["weighted"] / top) * plot_h
-        base = CHART_TOP + plot_h
+        won_h = height(won)
+        w_h = height(m["weighted"])
+        full_h = height(m["amount"])
+        plan_y = base - height(plan)
+        forecast = won + m["weighted"]
         bars.append(
             {
                 "x": round(x, 1),
                 "w": round(bar_w, 1),
-                "full_y": round(base - full_h, 1),
-                "full_h": round(full_h, 1),
-                "y": round(base - w_h, 1),
+                "won_y": round(base - won_h, 1),
+                "won_h": round(won_h, 1),
+                "y": round(base - won_h - w_h, 1),
                 "h": round(w_h, 1),
+                "full_y": round(base - won_h - full_h, 1),
+                "full_h": round(full_h, 1),
+                "plan": plan if plans[m["month"]]["has_plan"] else None,
+                "plan_y": round(plan_y, 1),
+                "plan_x1": round(x - 8, 1),
+                "plan_x2": round(x + bar_w + 8, 1),
                 "cx": round(x + bar_w / 2, 1),
-                "label_y": round(base - w_h - 6, 1),
-                "value": money_short(m["weighted"]) if m["weighted"] else "",
+                "label_y": round(min(base - won_h - w_h, base - won_h - full_h) - 6, 1),
+                "value": money_short(forecast) if forecast else "",
                 "month": _month_label(m["month"]),
-                "title": _("%(month)s: weighted %(weighted)s of %(amount)s in %(deals)s deals")
+                "title": _(
+                    "%(month)s: won %(won)s, weighted pipeline %(weighted)s of %(amount)s "
+                    "in %(deals)s deals, plan %(plan)s"
+                )
                 % {
                     "month": _month_label(m["month"]),
-                    "weighted": formats.number_format(m["weighted"], 0, force_grouping=True),
-                    "amount": formats.number_format(m["amount"], 0, force_grouping=True),
+                    "won": _grouped(won),
+                    "weighted": _grouped(m["weighted"]),
+                    "amount": _grouped(m["amount"]),
                     "deals": m["deals"],
+                    "plan": _grouped(plan) if plans[m["month"]]["has_plan"] else "—",
                 },
+                "won": won,
                 "weighted": m["weighted"],
                 "amount": m["amount"],
                 "deals": m["deals"],
@@ -106,11 +132,15 @@ def weighted_chart(report: selectors.ForecastReport) -> dict:
     return {
         "width": CHART_W,
         "height": CHART_H,
-        "baseline": CHART_TOP + plot_h,
+        "baseline": base,
         "axis_y": CHART_H - 12,
         "bars": bars,
         "total": sum((m["weighted"] for m in months), Decimal(0)),
     }
+
+
+def _grouped(value) -> str:
+    return formats.number_format(value, 0, force_grouping=True)
 
 
 def plan_fact_bars(rows: list[dict], label) -> list[dict]:
@@ -135,14 +165,30 @@ def plan_fact_bars(rows: list[dict], label) -> list[dict]:
     return result
 
 
-def _totals(report: selectors.ForecastReport) -> dict:
+def _scope_label(report: selectors.ForecastReport) -> str:
+    user = report.scope.user
+    if not report.per_manager:
+        return _("Company totals (no breakdown by manager)")
+    if report.scope.owners is None:
+        return _("Everyone's figures")
+    if user.has_role(Role.HEAD):
+        return _("Your team's figures")
+    return _("Your figures")
+
+
+def _totals(report: selectors.ForecastReport, today) -> dict:
+    """The period's plan, and the fact against the plan of the months begun so far (a month
+    still to come cannot be behind its plan yet)."""
     months = report.plan_fact_months()
+    this = selectors.month_start(today)
     plan = sum((m["plan"] for m in months), Decimal(0))
+    plan_to_date = sum((m["plan"] for m in months if m["month"] <= this), Decimal(0))
     fact = sum((m["fact"] for m in months), Decimal(0))
     return {
         "plan_total": plan,
+        "plan_to_date": plan_to_date,
         "fact_total": fact,
-        "plan_percent": round(fact * 100 / plan) if plan else None,
+        "plan_percent": round(fact * 100 / plan_to_date) if plan_to_date else None,
     }
 
 
@@ -154,12 +200,24 @@ def forecast(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     pipeline = form.cleaned_data.get("pipeline") if form.is_bound and form.is_valid() else None
-    report = selectors.forecast_report(user, form.period, pipeline=pipeline)
+    today = timezone.localdate()
+    report = selectors.forecast_report(user, form.period, pipeline=pipeline, today=today)
     if report.per_manager:
-        pf_rows = plan_fact_bars(report.plan_fact_per_manager(), lambda r: str(r["manager"]))
+        pf_rows = plan_fact_bars(
+            report.plan_fact_per_manager(until=selectors.month_start(today)),
+            lambda r: str(r["manager"]),
+        )
     else:
-        pf_rows = plan_fact_bars(report.plan_fact_months(), lambda r: _month_label(r["month"]))
-    kpi_stages = [s for s in report.stages if s.kind != "lost"]
+        pf_rows = plan_fact_bars(
+            [
+                m
+                for m in report.plan_fact_months()
+                if (m["has_plan"] or m["fact"]) and m["month"] <= selectors.month_start(today)
+            ],
+            lambda r: _month_label(r["month"]),
+        )
+    # Conversion is about going on from a stage in progress; won and lost are where it ends.
+    kpi_stages = [s for s in report.stages if s.kind == Stage.Kind.OPEN]
     managers = [
         {
             "kpi": kpi,
@@ -179,13 +237,14 @@ def forecast(request: HttpRequest) -> HttpResponse:
         "managers": managers,
         "kpi_stages": kpi_stages,
         "conversion_total": [report.conversion_total.get(s.pk) for s in kpi_stages],
-        **_totals(report),
+        **_totals(report, today),
         "leads_total": {
             **report.leads_total,
             "wait_median_label": duration_short(report.leads_total.get("wait_median")),
             "wait_avg_label": duration_short(report.leads_total.get("wait_avg")),
         },
         "month_labels": [_month_label(m) for m in report.period.months],
+        "scope_label": _scope_label(report),
         "can_edit_plans": selectors.can_edit_plans(user),
         "can_download": can_download(user),
         "can_rules": user.has_perm("deals.view_repeatdealrule"),
@@ -214,6 +273,7 @@ def forecast_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="kpi_{period}.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 Cyrillic correctly only with the BOM
     writer = csv.writer(response, delimiter=";")
+    stages = [s for s in report.stages if s.kind == Stage.Kind.OPEN]
     writer.writerow(
         [
             _("Manager"),
@@ -225,13 +285,13 @@ def forecast_csv(request: HttpRequest) -> HttpResponse:
             *(_("Won, %(currency)s") % {"currency": c} for c in _currencies(report)),
             _("Interactions"),
             _("Tasks done"),
-            *(_("%(stage)s: entered") % {"stage": s.name} for s in report.stages),
-            *(_("%(stage)s: went on, %%") % {"stage": s.name} for s in report.stages),
+            *(_("%(stage)s: entered") % {"stage": s.name} for s in stages),
+            *(_("%(stage)s: went on, %%") % {"stage": s.name} for s in stages),
         ]
     )
     currencies = _currencies(report)
     for kpi in report.managers:
-        conversion = [kpi.conversion_for(s) for s in report.stages]
+        conversion = [kpi.conversion_for(s) for s in stages]
         writer.writerow(
             [
                 str(kpi.manager),
@@ -265,11 +325,12 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not selectors.can_edit_plans(user):
         raise PermissionDenied
-    period_form = PeriodForm(request.GET or None)
+    # Plans are set ahead: this month and the next five unless other months are asked for.
+    this = selectors.month_start(timezone.localdate())
+    period_form = PeriodForm(
+        request.GET or None, default=selectors.Period(this, selectors.month_add(this, 5))
+    )
     period = period_form.period
-    if not (period_form.is_bound and period_form.is_valid()):
-        this = selectors.month_start(timezone.localdate())
-        period = selectors.Period(this, selectors.month_add(this, 5))
     managers = list(selectors.managers_in_scope(user))
     months = period.months
     plans = selectors.plan_grid(user, managers, months)
