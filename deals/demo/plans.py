@@ -14,7 +14,8 @@ from ..selectors.forecast import month_add, month_start
 
 # The demo pipeline the deals part creates; found by name.
 FURNITURE = "Мебель на заказ"
-# Monthly plan in roubles per demo seller; each month a little higher than the one before.
+# Monthly plan in roubles per demo seller, for the last three months, this one and the next
+# three; each month a little higher than the one before.
 BASE_PLAN = {
     "head@example.com": Decimal("900000"),
     "manager@example.com": Decimal("1500000"),
@@ -29,7 +30,7 @@ def load(ctx) -> None:
     ).distinct()
     for seller in sellers:
         base = BASE_PLAN[seller.email.lower()]
-        for offset in range(-3, 3):
+        for offset in range(-3, 4):
             amount = base + Decimal(50000) * (offset + 3)
             SalesPlan.objects.get_or_create(
                 manager=seller,

@@ -335,3 +335,18 @@ def test_the_page_reads_a_fixed_number_of_queries(
     _seed(pipeline, people, 120)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(reverse("deals:forecast")).status_code == 200
+
+
+def test_the_page_opens_with_no_pipeline_and_no_data(client, head, marketer):
+    for user in (head, marketer):
+        client.force_login(user)
+        response = client.get(reverse("deals:forecast"))
+        assert response.status_code == 200
+        assert '<svg class="chart"' in response.content.decode()
+    assert client.get("/api/v1/forecast/kpis/").json()["stages"] == []
+
+
+def test_an_unknown_pipeline_is_a_form_error(client, head):
+    client.force_login(head)
+    assert client.get(reverse("deals:forecast"), {"pipeline": "999999"}).status_code == 400
+    assert client.get("/api/v1/forecast/kpis/", {"pipeline": "x"}).status_code == 400

@@ -134,3 +134,21 @@ def test_the_grid_shows_saved_plans_readably(client, head, manager):
     html = client.get(reverse("deals:plan-edit")).content.decode()
     assert 'value="1 050 000"' in html
     assert 'value="1 234.50"' in html
+
+
+def test_the_demo_loader_is_idempotent(head, manager, manager2):
+    from crm.demo import DemoContext
+    from deals.demo import plans as demo
+    from deals.models import RepeatDealRule
+    from deals.tests.factories import PipelineFactory
+
+    PipelineFactory(name="Мебель на заказ")
+    demo.load(DemoContext(password=""))
+    demo.load(DemoContext(password=""))
+    assert SalesPlan.objects.count() == 21  # three sellers × 3 months back, this one, 3 ahead
+    months = sorted(set(SalesPlan.objects.values_list("month", flat=True)))
+    assert months[0] == month_add(this_month(), -3)
+    assert months[-1] == month_add(this_month(), 3)
+    rule = RepeatDealRule.objects.get()
+    assert (rule.name, rule.after_days) == ("Повторная продажа через 365 дней", 365)
+    assert rule.target_stage.name == "Заявка"
