@@ -10,6 +10,7 @@ class ContactsConfig(AppConfig):
         from .blocks import card_blocks_register, task_subjects_register
         from .demo import demo_loaders_register
         from .imports.steps import job_kinds_register
+        from .messaging_guards import messaging_guards_register
         from .navigation import navigation_register
         from .roles import role_grants_register
         from .search_provider import search_providers_register
@@ -24,3 +25,4 @@ class ContactsConfig(AppConfig):
         task_subjects_register()
         merge_movers_register()
         job_kinds_register()
+        messaging_guards_register()

@@ -6,3 +6,8 @@ class AutomationConfig(AppConfig):
     name = "crm.automation"
     label = "automation"
     verbose_name = _("Automation")
+
+    def ready(self) -> None:
+        from .roles import role_grants_register
+
+        role_grants_register()

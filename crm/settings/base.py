@@ -201,6 +201,19 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Jobs whose worker died (heartbeat stopped) are queued again or failed.
     "sweep-stalled-jobs": {"task": "crm.tasks.sweep_stalled_jobs", "schedule": 60.0},
+    # Messages whose delivery job was lost with its worker are queued again.
+    "requeue-stale-messages": {
+        "task": "crm.messaging.tasks.requeue_stale_messages",
+        "schedule": 60.0,
+    },
+    # Robots and triggers: the runs of time conditions are made and every due run is run
+    # (delays, retries after backoff, runs whose worker died), never by a Celery countdown.
+    "automation-poll": {"task": "crm.automation.tasks.poll", "schedule": 30.0},
+    # Invoices past their payment date become overdue, first thing in the morning.
+    "deals-invoices-mark-overdue": {
+        "task": "deals.tasks_invoices.invoices_mark_overdue",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # The sales generator: repeat deals that fell due (a no-op for deals already repeated).
     "deals-repeat-deals-open": {"task": "deals.tasks.repeat_deals_open", "schedule": 900.0},
 }

@@ -220,3 +220,60 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} {self.amount}"
+
+
+class SellerRequisites(models.Model):
+    """Our own requisites, printed on every invoice: one row (pk=1), edited in the admin.
+    Each invoice keeps a copy of them as they were (``Invoice.seller``)."""
+
+    name = models.CharField(_("name"), max_length=255)
+    inn = models.CharField(_("INN"), max_length=12)
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True)
+    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True)
+    address = models.CharField(_("address"), max_length=300)
+    bank = models.CharField(_("bank"), max_length=255)
+    bik = models.CharField(_("BIK"), max_length=9)
+    account = models.CharField(_("settlement account"), max_length=20)
+    correspondent_account = models.CharField(_("correspondent account"), max_length=20)
+    director = models.CharField(_("director"), max_length=150, blank=True)
+    accountant = models.CharField(_("chief accountant"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail for invoices"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("seller's requisites")
+        verbose_name_plural = _("seller's requisites")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="deals_sellerrequisites_single"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> SellerRequisites | None:
+        return cls.objects.filter(pk=1).first()
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            f: getattr(self, f)
+            for f in (
+                "name",
+                "inn",
+                "kpp",
+                "ogrn",
+                "address",
+                "bank",
+                "bik",
+                "account",
+                "correspondent_account",
+                "director",
+                "accountant",
+                "email",
+                "phone",
+            )
+        }

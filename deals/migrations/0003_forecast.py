@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("deals", "0001_initial"),
+        ("deals", "0002_invoices"),
         ("contacts", "0006_import_mapping"),
         ("crm", "0007_job_attempts"),
     ]
