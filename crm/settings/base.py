@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deals.tasks_invoices.invoices_mark_overdue",
         "schedule": crontab(hour=0, minute=15),
     },
+    # The sales generator: repeat deals that fell due (a no-op for deals already repeated).
+    "deals-repeat-deals-open": {"task": "deals.tasks.repeat_deals_open", "schedule": 900.0},
 }
 # Days an uploaded import file that was only checked, or failed, is kept (it holds personal data).
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=7)

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from deals.views.placeholder import coming_soon
+from ..views import forecast
 
 urlpatterns = [
-    path("", coming_soon, name="forecast"),
+    path("", forecast.forecast, name="forecast"),
+    path("kpi.csv", forecast.forecast_csv, name="forecast-csv"),
+    path("plans/", forecast.plan_edit, name="plan-edit"),
 ]
