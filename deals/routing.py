@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Source
@@ -95,6 +96,7 @@ LEAD = RoutingKind(
     pending=_pending,
     item_label=lambda lead: str(_("Lead “%(lead)s”") % {"lead": lead}),
     item_url=lambda lead: lead.get_absolute_url(),
+    url_of_id=lambda pk: reverse("deals:lead-detail", args=[pk]),
 )
 
 
@@ -126,4 +128,3 @@ def routing_kinds_register() -> None:
         _route_received, sender=Lead, dispatch_uid="routing.lead_received"
     )
     LEAD_CARD_BLOCKS.register("routing.assignments", _assignments_block, order=50)
-

@@ -121,7 +121,7 @@ def _clean_one(kind: RoutingKind, condition: Any) -> dict:
         return {"field": name, "op": op, "value": None}
     if op in ("in", "not_in"):
         if isinstance(value, str):
-            value = [v for v in value.split(",")]
+            value = list(value.split(","))
         if not isinstance(value, list | tuple):
             raise ValidationError(_("“%(op)s” needs a list of values.") % {"op": op})
         values = [str(v).strip() for v in value if str(v).strip()]

@@ -21,35 +21,35 @@ def load(ctx: DemoContext) -> None:
         defaults={"skills": ["Кухня", "Шкаф-купе"], "regions": ["Москва"], "cap": 30},
     )
     rules = [
-        dict(
-            name="Москва B2B",
-            order=10,
-            conditions=[
+        {
+            "name": "Москва B2B",
+            "order": 10,
+            "conditions": [
                 {"field": "region", "op": "in", "value": ["Москва", "Московская область"]},
                 {"field": "company_name", "op": "not_empty", "value": None},
             ],
-            strategy=Strategy.SKILLS,
-            cap=30,
-            take_within_minutes=30,
-            people=[manager, head],
-        ),
-        dict(
-            name="Постоянные клиенты — своему менеджеру",
-            order=20,
-            conditions=[{"field": "client_known", "op": "eq", "value": "yes"}],
-            strategy=Strategy.STICKY,
-            take_within_minutes=60,
-            team=north,
-        ),
-        dict(
-            name="Sales North — по очереди",
-            order=30,
-            conditions=[],
-            strategy=Strategy.ROUND_ROBIN,
-            cap=50,
-            take_within_minutes=60,
-            team=north,
-        ),
+            "strategy": Strategy.SKILLS,
+            "cap": 30,
+            "take_within_minutes": 30,
+            "people": [manager, head],
+        },
+        {
+            "name": "Постоянные клиенты — своему менеджеру",
+            "order": 20,
+            "conditions": [{"field": "client_known", "op": "eq", "value": "yes"}],
+            "strategy": Strategy.STICKY,
+            "take_within_minutes": 60,
+            "team": north,
+        },
+        {
+            "name": "Sales North — по очереди",
+            "order": 30,
+            "conditions": [],
+            "strategy": Strategy.ROUND_ROBIN,
+            "cap": 50,
+            "take_within_minutes": 60,
+            "team": north,
+        },
     ]
     for values in rules:
         if RoutingRule.objects.filter(kind=LEAD, name=values["name"]).exists():

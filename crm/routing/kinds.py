@@ -70,6 +70,8 @@ class RoutingKind:
     pending: Callable[[], Iterable[int]] = lambda: ()
     item_label: Callable[[Any], str] = str
     item_url: Callable[[Any], str] = lambda item: ""
+    # The page of an item known only by its id (the assignment log links there).
+    url_of_id: Callable[[int], str] = lambda item_id: ""
     extra: dict = field(default_factory=dict)
 
 

@@ -92,7 +92,9 @@ class RoutingRule(models.Model):
         verbose_name = _("routing rule")
         verbose_name_plural = _("routing rules")
         ordering = ["kind", "order", "id"]
-        indexes = [models.Index(fields=["kind", "is_active", "order"], name="routing_rule_kind_idx")]
+        indexes = [
+            models.Index(fields=["kind", "is_active", "order"], name="routing_rule_kind_idx")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(cap__isnull=True) | Q(cap__gt=0), name="routing_rule_cap_positive"
@@ -197,7 +199,9 @@ class Assignment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["kind", "item_id", "-assigned_at"], name="routing_assign_item_idx"),
+            models.Index(
+                fields=["kind", "item_id", "-assigned_at"], name="routing_assign_item_idx"
+            ),
             models.Index(fields=["-assigned_at", "-id"], name="routing_assign_log_idx"),
             models.Index(fields=["user", "-assigned_at"], name="routing_assign_user_idx"),
             # The overdue sweep: current, not taken, with a deadline.

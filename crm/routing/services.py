@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.models import Team, User
 from crm.permissions import require_permission
@@ -67,9 +68,7 @@ def within_working_hours(user: User, now: dt.datetime) -> bool:
         return True
     local = _local(user, now)
     moment = local.time()
-    return any(
-        h.weekday == local.weekday() and h.starts_at <= moment < h.ends_at for h in hours
-    )
+    return any(h.weekday == local.weekday() and h.starts_at <= moment < h.ends_at for h in hours)
 
 
 def _cap_of(rule: RoutingRule, user: User) -> int | None:
@@ -146,15 +145,15 @@ def _rotation(candidates: list[User], last_user_id: int | None) -> list[User]:
     return after + before
 
 
-def _eligible(
-    rule, users, *, now, loads, exclude
-) -> tuple[list[tuple[User, int]], list[dict]]:
+def _eligible(rule, users, *, now, loads, exclude) -> tuple[list[tuple[User, int]], list[dict]]:
     """(eligible people with their turn number, skip parts for those passed over)."""
     eligible, skipped = [], []
     for turn, user in enumerate(users, start=1):
         cap = _cap_of(rule, user)
-        why = "excluded" if user.pk in exclude else why_not(
-            user, now=now, load=loads.get(user.pk, 0), cap=cap
+        why = (
+            "excluded"
+            if user.pk in exclude
+            else why_not(user, now=now, load=loads.get(user.pk, 0), cap=cap)
         )
         if why is None:
             eligible.append((user, turn))
@@ -169,8 +168,10 @@ def _round_robin(rule, candidates, pointer, *, now, loads, exclude) -> list[tupl
     passed: list[dict] = []
     for turn, user in enumerate(rotation, start=1):
         cap = _cap_of(rule, user)
-        why = "excluded" if user.pk in exclude else why_not(
-            user, now=now, load=loads.get(user.pk, 0), cap=cap
+        why = (
+            "excluded"
+            if user.pk in exclude
+            else why_not(user, now=now, load=loads.get(user.pk, 0), cap=cap)
         )
         if why is None:
             order.append((user, [{"c": "round_robin", "turn": turn}, *passed]))
@@ -236,15 +237,15 @@ def _sticky(
                 load = kind.load([manager.pk]).get(manager.pk, 0)
                 loads[manager.pk] = load
             cap = _cap_of(rule, manager)
-            why = "excluded" if manager.pk in exclude else why_not(
-                manager, now=now, load=load, cap=cap
+            why = (
+                "excluded"
+                if manager.pk in exclude
+                else why_not(manager, now=now, load=load, cap=cap)
             )
             if why is None:
                 first = [(manager, [{"c": "sticky"}])]
             else:
-                missed = [
-                    {"c": "sticky_missed", "name": _display(manager), "why": why, "cap": cap}
-                ]
+                missed = [{"c": "sticky_missed", "name": _display(manager), "why": why, "cap": cap}]
     others = [c for c in candidates if c.pk != manager_id]
     fallback = _round_robin(rule, others, pointer, now=now, loads=loads, exclude=exclude)
     return first + [(u, [*missed, *parts]) for u, parts in fallback]
@@ -324,7 +325,7 @@ def _route(
 
     over_cap: list[dict] = []
     for user, parts in order:
-        fits, load = _under_cap_locked(kind, rule, user)
+        fits, _load = _under_cap_locked(kind, rule, user)
         if not fits:
             over_cap.append(
                 {"c": "skip", "name": _display(user), "why": "cap", "cap": _cap_of(rule, user)}
@@ -341,8 +342,16 @@ def _route(
                 }
             )
         details += parts + over_cap
-        return _assign(kind, item, user=user, rule=rule, details=details, now=now,
-                       previous=previous, pointer=pointer)
+        return _assign(
+            kind,
+            item,
+            user=user,
+            rule=rule,
+            details=details,
+            now=now,
+            previous=previous,
+            pointer=pointer,
+        )
     _notify_nobody(kind, item, rule, now=now)
     return None
 
@@ -524,15 +533,20 @@ RULE_FIELDS = (
 )
 
 
+NO_TARGET = gettext_lazy(
+    "Name a team or people to assign to: a rule with no target routes nothing."
+)
+
+
 def _check_target(rule: RoutingRule, people: list[User]) -> None:
     if rule.team_id is None and not people:
-        raise ValidationError(
-            {"team": _("Name a team or people to assign to: a rule with no target routes nothing.")}
-        )
+        raise ValidationError({"team": NO_TARGET})
 
 
 @transaction.atomic
-def routing_rule_create(*, actor: User | None, people: Iterable[User] = (), **values) -> RoutingRule:
+def routing_rule_create(
+    *, actor: User | None, people: Iterable[User] = (), **values
+) -> RoutingRule:
     require_permission(actor, "routing.add_routingrule")
     unknown = set(values) - set(RULE_FIELDS)
     if unknown:

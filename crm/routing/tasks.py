@@ -11,9 +11,7 @@ from . import services
 QUEUE = "routing"
 
 
-@shared_task(
-    bind=True, queue=QUEUE, acks_late=True, max_retries=5, default_retry_delay=2
-)
+@shared_task(bind=True, queue=QUEUE, acks_late=True, max_retries=5, default_retry_delay=2)
 def route_item(self, kind: str, item_id: int) -> int | None:
     """Route one item; safe to deliver twice (an assigned item is left alone). A deadlock
     between two rules sharing a person (see services) is retried."""

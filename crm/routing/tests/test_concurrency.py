@@ -67,8 +67,13 @@ def workers(tmp_path):
         argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         procs.append(
             subprocess.Popen(
-                argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         )
         log.close()
@@ -105,8 +110,10 @@ def test_two_workers_route_300_items_once_each_and_skip_nobody(workers):
     workers(1)
     workers(2)
     wait_until(
-        lambda: not Lead.objects.filter(owner__isnull=True).exists()
-        and redis.Redis.from_url(django_settings.CELERY_BROKER_URL).llen("routing") == 0,
+        lambda: (
+            not Lead.objects.filter(owner__isnull=True).exists()
+            and redis.Redis.from_url(django_settings.CELERY_BROKER_URL).llen("routing") == 0
+        ),
         timeout=240,
         interval=0.5,
     )

@@ -30,7 +30,9 @@ def test_the_queue_and_the_beat_entry_are_registered():
 @pytest.mark.django_db(transaction=True)
 def test_an_item_queued_after_commit_is_routed_by_the_worker(celery_worker):
     person = UserFactory()
-    routing_rule_create(actor=None, kind=CODE, name="R", strategy=Strategy.ROUND_ROBIN, people=[person])
+    routing_rule_create(
+        actor=None, kind=CODE, name="R", strategy=Strategy.ROUND_ROBIN, people=[person]
+    )
 
     with transaction.atomic():
         lead = LeadFactory()
@@ -42,7 +44,9 @@ def test_an_item_queued_after_commit_is_routed_by_the_worker(celery_worker):
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_task_runs_on_the_worker(celery_worker):
     person = UserFactory(availability="away")
-    routing_rule_create(actor=None, kind=CODE, name="R", strategy=Strategy.ROUND_ROBIN, people=[person])
+    routing_rule_create(
+        actor=None, kind=CODE, name="R", strategy=Strategy.ROUND_ROBIN, people=[person]
+    )
     lead = LeadFactory()
     person.availability = "available"
     person.save()
