@@ -117,7 +117,7 @@ def assignment_log(request: HttpRequest) -> HttpResponse:
     _require(request.user, "routing.view_assignment")
     rows, after = keyset_page(
         selectors.assignments_visible_to(request.user),
-        (("assigned_at", True), ("id", True)),
+        (("id", True),),  # ids grow with time: newest first
         request.GET.get("after"),
         LOG_PAGE,
     )
