@@ -202,7 +202,7 @@ def test_round_robin_passes_over_whoever_is_away_and_says_so(db):
     assert assignment.reason == "rule “Moscow B2B”, round robin, 2nd in turn, Anna Petrova away"
     with translation.override("ru"):
         assert assignment.reason_text == (
-            "правило «Moscow B2B», по очереди, 2-й в очереди, Anna Petrova отошёл(ла)"
+            "правило «Moscow B2B», по очереди, 2-й в очереди, Anna Petrova — нет на месте"
         )
 
 
