@@ -15,10 +15,13 @@ LEAD = "deals.lead"
 def load(ctx: DemoContext) -> None:
     north = Team.objects.filter(name="Sales North").first()
     manager = ctx.user("manager@example.com")
-    head = ctx.user("head@example.com")
+    manager2 = ctx.user("manager2@example.com")
     RoutingProfile.objects.update_or_create(
         user=manager,
         defaults={"skills": ["Кухня", "Шкаф-купе"], "regions": ["Москва"], "cap": 30},
+    )
+    RoutingProfile.objects.update_or_create(
+        user=manager2, defaults={"skills": ["en", "Гардеробная"], "regions": ["Московская область"]}
     )
     rules = [
         {
@@ -31,7 +34,7 @@ def load(ctx: DemoContext) -> None:
             "strategy": Strategy.SKILLS,
             "cap": 30,
             "take_within_minutes": 30,
-            "people": [manager, head],
+            "people": [manager, manager2],
         },
         {
             "name": "Постоянные клиенты — своему менеджеру",

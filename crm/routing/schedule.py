@@ -9,7 +9,7 @@ with ``-Q routing``.
 
 from __future__ import annotations
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 OVERDUE_SWEEP = "routing-reassign-overdue"
 
@@ -19,9 +19,12 @@ def celery_register() -> None:
 
     from .tasks import QUEUE
 
-    queues = list(app.conf.task_queues or [Queue(app.conf.task_default_queue)])
+    default = app.conf.task_default_queue
+    queues = list(app.conf.task_queues or [Queue(default, Exchange(default), routing_key=default)])
     if QUEUE not in {q.name for q in queues}:
-        app.conf.task_queues = [*queues, Queue(QUEUE)]
+        # An exchange and key of its own: a queue left without them is bound to the default
+        # exchange with the default key, and would receive a copy of every default task.
+        app.conf.task_queues = [*queues, Queue(QUEUE, Exchange(QUEUE), routing_key=QUEUE)]
     schedule = dict(app.conf.beat_schedule or {})
     schedule.setdefault(
         OVERDUE_SWEEP, {"task": "crm.routing.tasks.reassign_overdue", "schedule": 60.0}

@@ -22,17 +22,16 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.models import Team, User
+from crm.models import User
 from crm.permissions import require_permission
 from crm.services import notification_create
 
@@ -94,31 +93,32 @@ def why_not(user: User, *, now: dt.datetime, load: int, cap: int | None) -> str 
 
 
 def _people(users: Iterable[User]) -> list[User]:
-    """Attach routing profiles (one query) to people whose working hours are prefetched."""
+    """Keep each person's routing profile (None without one) where the strategies read it;
+    the users come with ``routing_profile`` selected and ``working_hours`` prefetched."""
     users = list(users)
-    profiles = {p.user_id: p for p in RoutingProfile.objects.filter(user__in=users)}
     for user in users:
-        user.routing_profile_cached = profiles.get(user.pk)
+        try:
+            user.routing_profile_cached = user.routing_profile
+        except ObjectDoesNotExist:
+            user.routing_profile_cached = None
     return users
+
+
+def _people_query():
+    return User.objects.select_related("routing_profile").prefetch_related("working_hours")
 
 
 def rule_candidates(rule: RoutingRule) -> list[User]:
     """The rule's people, in their turn order (by id): those named, and the members of its team
-    except the team's head (a head takes items only when named)."""
+    except the team's head (a head takes items only when named). Two queries."""
     scope = Q(pk__in=rule.people.values("pk"))
     if rule.team_id:
         team_members = Q(team_id=rule.team_id)
-        head_id = Team.objects.filter(pk=rule.team_id).values_list("head_id", flat=True).first()
+        head_id = rule.team.head_id
         if head_id:
             team_members &= ~Q(pk=head_id)
         scope |= team_members
-    users = (
-        User.objects.filter(scope, is_active=True)
-        .prefetch_related("working_hours")
-        .order_by("pk")
-        .distinct()
-    )
-    return _people(users)
+    return _people(_people_query().filter(scope, is_active=True).order_by("pk").distinct())
 
 
 def _display(user: User) -> str:
@@ -126,14 +126,6 @@ def _display(user: User) -> str:
 
 
 # --- choosing --------------------------------------------------------------------------------
-
-
-@dataclass
-class Choice:
-    """The people to try, best first, each with the parts of the reason if they get it; and
-    the parts that explain who was passed over before them."""
-
-    order: list[tuple[User, list[dict]]] = field(default_factory=list)
 
 
 def _rotation(candidates: list[User], last_user_id: int | None) -> list[User]:
@@ -229,7 +221,7 @@ def _sticky(
     if manager_id:
         manager = next((u for u in candidates if u.pk == manager_id), None)
         if manager is None:
-            found = User.objects.filter(pk=manager_id).prefetch_related("working_hours").first()
+            found = _people_query().filter(pk=manager_id).first()
             manager = _people([found])[0] if found else None
         if manager is not None:
             load = loads.get(manager.pk)
@@ -256,7 +248,8 @@ def _sticky(
 
 def _rule_for(kind: RoutingKind, item, now: dt.datetime) -> RoutingRule | None:
     local_now = timezone.localtime(now)
-    for rule in RoutingRule.objects.filter(kind=kind.code, is_active=True).order_by("order", "pk"):
+    rules = RoutingRule.objects.filter(kind=kind.code, is_active=True).select_related("team")
+    for rule in rules.order_by("order", "pk"):
         if conditions_hold(kind, item, rule.conditions, local_now):
             return rule
     return None
@@ -309,8 +302,10 @@ def _route(
     rule = _rule_for(kind, item, now)
     if rule is None:
         return None
-    pointer = _pointer_locked(rule)
+    # Everything that does not depend on whose turn it is is read before the turn is locked:
+    # workers wait on the pointer only for the choice and the writes.
     candidates = rule_candidates(rule)
+    pointer = _pointer_locked(rule)
     loads = kind.load([u.pk for u in candidates]) if _needs_loads(rule, candidates) else {}
     strategy = rule.strategy
     args = {"now": now, "loads": loads, "exclude": exclude}

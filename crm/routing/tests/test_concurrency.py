@@ -103,8 +103,11 @@ def test_two_workers_route_300_items_once_each_and_skip_nobody(workers):
         actor=None, kind=CODE, name="RR", strategy=Strategy.ROUND_ROBIN, team=team
     )
     leads = LeadFactory.create_batch(ITEMS)
+    broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    broker.delete("celery")
     for lead in leads + leads[::-1]:
         app.send_task("crm.routing.tasks.route_item", args=[CODE, lead.pk], queue="routing")
+    assert broker.llen("celery") == 0  # on the routing queue only, no copy on the default one
 
     # when two worker processes take them at once
     workers(1)

@@ -25,6 +25,8 @@ def test_the_queue_and_the_beat_entry_are_registered():
     entry = app.conf.beat_schedule[OVERDUE_SWEEP]
     assert entry["task"] == "crm.routing.tasks.reassign_overdue"
     assert tasks.route_item.queue == "routing"
+    routing = next(q for q in app.conf.task_queues if q.name == "routing")
+    assert (routing.exchange.name, routing.routing_key) == ("routing", "routing")
 
 
 @pytest.mark.django_db(transaction=True)
