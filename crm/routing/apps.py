@@ -8,8 +8,9 @@ class RoutingConfig(AppConfig):
     verbose_name = _("Routing")
 
     def ready(self) -> None:
-        from . import demo, roles, schedule
+        from . import demo, navigation, roles, schedule
 
         roles.role_grants_register()
+        navigation.navigation_register()
         demo.demo_loaders_register()
         schedule.celery_register()

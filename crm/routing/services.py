@@ -407,13 +407,30 @@ def _notify_nobody(kind: RoutingKind, item, rule: RoutingRule, *, now: dt.dateti
         )
 
 
+def _commit_without_waiting_for_the_disk() -> None:
+    """Commit this transaction without waiting for its WAL to reach the disk.
+
+    A round robin's workers take the rule's turn one after another, and each holds the turn
+    until its commit: waiting for the disk at every commit would make the flush time of the
+    disk the pace of all routing (about 20 leads a second on a slow disk). Nothing becomes
+    inconsistent this way — PostgreSQL only may lose the last fraction of a second of such
+    commits if the server itself crashes — and a lead that loses its assignment like that is
+    new and without a manager again, so the sweep (every minute) routes it again.
+    """
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def routing_route(*, kind: str, item_id: int, now: dt.datetime | None = None) -> Assignment | None:
     """Assign the item to a person by the first active rule of its kind whose conditions hold;
     None when it is gone, already assigned, being routed by another worker right now, or no
     rule or nobody can take it (the sweep tries again later)."""
     routing = routing_kind(kind)
     now = now or timezone.now()
+    outermost = not transaction.get_connection().in_atomic_block
     with transaction.atomic():
+        if outermost:
+            _commit_without_waiting_for_the_disk()
         # SKIP LOCKED: an item another worker holds is theirs to route (see the module's
         # docstring); waiting for it would only find it assigned.
         item = (
