@@ -10,6 +10,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import ServiceForm
@@ -39,10 +40,12 @@ class RuleForm(ServiceForm):
         "take_within_minutes",
         "is_active",
     )
-    kind = forms.ChoiceField(label=_("kind of item"), choices=())
-    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False)
+    kind = forms.ChoiceField(label=capfirst(_("kind of item")), choices=())
+    team = forms.ModelChoiceField(
+        label=capfirst(_("team")), queryset=Team.objects.none(), required=False
+    )
     people = forms.ModelMultipleChoiceField(
-        label=_("people"),
+        label=capfirst(_("people")),
         queryset=User.objects.none(),
         required=False,
         help_text=_("Besides the team's members, or instead of a team."),

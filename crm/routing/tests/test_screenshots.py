@@ -18,6 +18,7 @@ from crm.models import User
 from crm.routing import services
 from crm.routing.kinds import ROUTING_KINDS
 from crm.routing.models import RoutingRule
+from crm.tests.factories import UserFactory
 from deals.models import Lead
 from deals.routing import LEAD
 from deals.tests.factories import LeadFactory
@@ -40,9 +41,15 @@ def test_a_head_of_sales_reads_the_rules_a_rule_and_the_log(live_server, page, l
     ROUTING_KINDS.register(LEAD.code, dataclasses.replace(LEAD, assign=_assign_directly))
     demo_load_all("docs-Pa55word-1")
     head = User.objects.get(email="head@example.com")
-    away = User.objects.get(email="manager2@example.com")
-    away.availability = User.Availability.AWAY
-    away.save()
+    north = head.team
+    UserFactory(email="volkov@example.com", first_name="Пётр", last_name="Волков", team=north)
+    UserFactory(
+        email="petrova@example.com",
+        first_name="Ирина",
+        last_name="Петрова",
+        team=north,
+        availability=User.Availability.AWAY,
+    )
     moscow = RoutingRule.objects.get(name="Москва B2B")
     noon = dt.datetime(2026, 11, 30, 12, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Moscow"))
     leads = [
@@ -50,6 +57,7 @@ def test_a_head_of_sales_reads_the_rules_a_rule_and_the_log(live_server, page, l
         LeadFactory(region="Москва", company_name="ИП Морозов", language="ru"),
         LeadFactory(region="Казань"),
         LeadFactory(region="Тверь"),
+        LeadFactory(region="Тула"),
     ]
     for n, lead in enumerate(leads):
         services.routing_route(kind=LEAD.code, item_id=lead.pk, now=noon + dt.timedelta(minutes=n))
@@ -74,4 +82,4 @@ def test_a_head_of_sales_reads_the_rules_a_rule_and_the_log(live_server, page, l
         page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
 
     assert "round robin, 1st in turn" in page.content()
-    assert "away" in page.content()
+    assert "Ирина Петрова away" in page.content()
