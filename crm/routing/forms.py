@@ -149,3 +149,29 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip() for w in (text or "").split(",") if w.strip()]
+
+
+class ProfileForm(forms.Form):
+    """One person's routing profile: words separated by commas, and their own cap."""
+
+    user = forms.IntegerField(widget=forms.HiddenInput)
+    skills = forms.CharField(
+        label=_("skills"),
+        required=False,
+        max_length=500,
+        help_text=_("Products, languages, topics — separated by commas."),
+    )
+    regions = forms.CharField(label=_("territories"), required=False, max_length=500)
+    cap = forms.IntegerField(label=_("cap of open items"), required=False, min_value=1)
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "skills": _words(data.get("skills")),
+            "regions": _words(data.get("regions")),
+            "cap": data.get("cap"),
+        }

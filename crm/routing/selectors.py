@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, Q, QuerySet
 
 from crm.models import Role, User
@@ -44,3 +45,23 @@ def assignments_visible_to(user: User) -> QuerySet[Assignment]:
     if user.has_role(Role.HEAD) and user.has_perm("routing.view_assignment"):
         return qs.filter(Q(user=user) | Q(user__team__head=user))
     return qs.none()
+
+
+def profiles_editable_by(user: User) -> list[User]:
+    """The people whose routing profiles ``user`` sets (an admin everyone's, a head of sales
+    their teams'), with ``routing_profile_cached`` set (None without a profile); two queries."""
+    from crm.selectors import users_assignable_by
+
+    if not user.has_perm("routing.change_routingprofile"):
+        return []
+    people = list(
+        users_assignable_by(user)
+        .select_related("routing_profile", "team")
+        .order_by("team__name", "last_name", "first_name", "pk")
+    )
+    for person in people:
+        try:
+            person.routing_profile_cached = person.routing_profile
+        except ObjectDoesNotExist:
+            person.routing_profile_cached = None
+    return people

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views.rule_edit, name="rule-edit"),
     path("<int:pk>/delete/", views.rule_delete, name="rule-delete"),
     path("log/", views.assignment_log, name="assignment-log"),
+    path("people/", views.profile_list, name="profile-list"),
 ]

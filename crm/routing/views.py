@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from crm.keyset import keyset_page
 
 from . import selectors, services
 from .conditions import condition_text
-from .forms import ConditionFormSet, RuleForm, apply_errors, condition_initial
+from .forms import ConditionFormSet, ProfileForm, RuleForm, apply_errors, condition_initial
 from .kinds import ROUTING_KINDS
 
 LOG_PAGE = 50
@@ -43,6 +43,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
             "rules": rules,
             "can_add": request.user.has_perm("routing.add_routingrule"),
             "can_log": request.user.has_perm("routing.view_assignment"),
+            "can_profiles": request.user.has_perm("routing.change_routingprofile"),
         },
     )
 
@@ -126,3 +127,43 @@ def assignment_log(request: HttpRequest) -> HttpResponse:
         row.kind_label = kind.label if kind else row.kind
         row.item_url = _item_url(kind, row.item_id)
     return render(request, "routing/assignment_log.html", {"rows": rows, "after": after})
+
+
+@login_required
+def profile_list(request: HttpRequest) -> HttpResponse:
+    """The people a head routes to, with their skills, territories and caps, each editable."""
+    _require(request.user, "routing.change_routingprofile")
+    people = list(selectors.profiles_editable_by(request.user))
+    errors: dict[int, ProfileForm] = {}
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        person = None
+        if form.is_valid():
+            person = next((p for p in people if p.pk == form.cleaned_data["user"]), None)
+            if person is None:
+                raise Http404
+            try:
+                services.routing_profile_set(actor=request.user, user=person, **form.service_data())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Saved for %(name)s.") % {"name": person})
+                return redirect("routing:profile-list")
+        user_id = form.data.get("user")
+        errors[int(user_id) if str(user_id).isdigit() else 0] = form
+    rows = []
+    for person in people:
+        profile = person.routing_profile_cached
+        form = errors.get(person.pk) or ProfileForm(
+            initial={
+                "user": person.pk,
+                "skills": ", ".join(profile.skills) if profile else "",
+                "regions": ", ".join(profile.regions) if profile else "",
+                "cap": profile.cap if profile else None,
+            },
+            prefix=None,
+        )
+        rows.append((person, form))
+    return render(
+        request, "routing/profile_list.html", {"rows": rows}, status=400 if errors else 200
+    )

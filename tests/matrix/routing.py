@@ -19,6 +19,7 @@ ROWS = {
         [404, 404, 403, 403, 403, 403, 403, LOGIN],
     ),
     "routing:assignment-log": ("GET", "/settings/routing/log/", HEADS),
+    "routing:profile-list": ("GET", "/settings/routing/people/", HEADS),
     "routing-api:routing-rule-list": ("GET", "/api/v1/routing/rules/", HEADS_API),
     "routing-api:routing-rule-detail": (
         "GET",

@@ -344,3 +344,36 @@ def test_a_team_with_a_head_in_another_team(db):
     )
 
     assert services._head_of(rule, None) == head
+
+
+# --- people's skills, territories and caps ---------------------------------------------------
+
+
+def test_a_head_sets_the_skills_of_a_person_of_the_team(client, head, manager, manager2):
+    from crm.routing.models import RoutingProfile
+
+    client.force_login(head)
+    page = client.get(reverse("routing:profile-list"))
+    assert f'data-person="{manager.pk}"' in page.content.decode()
+    assert f'data-person="{manager2.pk}"' not in page.content.decode()
+
+    saved = client.post(
+        reverse("routing:profile-list"),
+        {"user": manager.pk, "skills": "Кухня, en ,", "regions": "Москва", "cap": "12"},
+    )
+    other = client.post(reverse("routing:profile-list"), {"user": manager2.pk, "skills": "x"})
+    bad = client.post(reverse("routing:profile-list"), {"user": manager.pk, "cap": "0"})
+
+    assert saved.status_code == 302
+    profile = RoutingProfile.objects.get(user=manager)
+    assert (profile.skills, profile.regions, profile.cap) == (["Кухня", "en"], ["Москва"], 12)
+    assert other.status_code == 404
+    assert bad.status_code == 400
+    assert RoutingProfile.objects.get(user=manager).cap == 12
+    assert not RoutingProfile.objects.filter(user=manager2).exists()
+
+
+def test_a_manager_cannot_set_profiles(client, manager):
+    client.force_login(manager)
+
+    assert client.get(reverse("routing:profile-list")).status_code == 403
