@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.models import User
+from crm.models import User, WorkingHours
 from crm.permissions import require_permission
 from crm.services import notification_create
 
@@ -60,14 +60,16 @@ def _local(user: User, now: dt.datetime) -> dt.datetime:
 def within_working_hours(user: User, now: dt.datetime) -> bool:
     """Whether ``now`` falls in the person's working hours, read in their own time zone. A
     person with no working hours set has no schedule and takes work at any time; one with
-    hours on other weekdays only is off today. Reads ``user.working_hours.all()`` (prefetch
-    it)."""
-    hours = list(user.working_hours.all())
+    hours on other weekdays only is off today. Reads the (weekday, start, end) rows that
+    ``_people`` attached, or the person's working hours."""
+    hours = getattr(user, "routing_hours", None)
+    if hours is None:
+        hours = [(h.weekday, h.starts_at, h.ends_at) for h in user.working_hours.all()]
     if not hours:
         return True
     local = _local(user, now)
-    moment = local.time()
-    return any(h.weekday == local.weekday() and h.starts_at <= moment < h.ends_at for h in hours)
+    moment, weekday = local.time(), local.weekday()
+    return any(day == weekday and start <= moment < end for day, start, end in hours)
 
 
 def _cap_of(rule: RoutingRule, user: User) -> int | None:
@@ -93,10 +95,18 @@ def why_not(user: User, *, now: dt.datetime, load: int, cap: int | None) -> str 
 
 
 def _people(users: Iterable[User]) -> list[User]:
-    """Keep each person's routing profile (None without one) where the strategies read it;
-    the users come with ``routing_profile`` selected and ``working_hours`` prefetched."""
+    """Attach what eligibility and the strategies read: the routing profile (None without
+    one) and the working hours as plain rows (one query for everyone; routing reads them for
+    every item, so no model instances are made for them)."""
     users = list(users)
+    hours: dict[int, list] = {u.pk: [] for u in users}
+    rows = WorkingHours.objects.filter(user_id__in=list(hours)).values_list(
+        "user_id", "weekday", "starts_at", "ends_at"
+    )
+    for user_id, weekday, starts_at, ends_at in rows:
+        hours[user_id].append((weekday, starts_at, ends_at))
     for user in users:
+        user.routing_hours = hours[user.pk]
         try:
             user.routing_profile_cached = user.routing_profile
         except ObjectDoesNotExist:
@@ -104,8 +114,28 @@ def _people(users: Iterable[User]) -> list[User]:
     return users
 
 
+# What routing reads of a person; the rest of the row (password, …) stays in the database.
+PERSON_FIELDS = (
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "team_id",
+    "availability",
+    "time_zone",
+    "is_active",
+    "language",
+)
+
+
 def _people_query():
-    return User.objects.select_related("routing_profile").prefetch_related("working_hours")
+    return User.objects.select_related("routing_profile").only(
+        *PERSON_FIELDS,
+        "routing_profile__skills",
+        "routing_profile__regions",
+        "routing_profile__cap",
+        "routing_profile__user_id",
+    )
 
 
 def rule_candidates(rule: RoutingRule) -> list[User]:
