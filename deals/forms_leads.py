@@ -42,7 +42,7 @@ class LeadFilterForm(forms.Form):
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     received_to = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, owners=(), **kwargs):
@@ -134,6 +134,15 @@ class JunkForm(forms.Form):
         label=_("Reason"), choices=[("", "—"), *list(Lead.JunkReason.choices)]
     )
     comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("Responsible"), queryset=None)
+    reason = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
 
 
 class LeadNoteForm(forms.Form):

@@ -77,7 +77,8 @@ def load(ctx) -> None:
         received = (ctx.now - dt.timedelta(days=days)).replace(
             hour=hour, minute=(i * 7) % 60, second=0, microsecond=0
         )
-        received = min(received, ctx.now - dt.timedelta(minutes=30))
+        if received > ctx.now - dt.timedelta(minutes=30):  # "today at 11" may not have come yet
+            received = ctx.now - dt.timedelta(minutes=35 + 25 * (len(LEADS) - i))
         fields = {**data, "created_at": received}
         if channel == "web_form":
             fields["web_form"] = web_form

@@ -264,3 +264,18 @@ def test_a_new_user_of_another_team_cannot_open_the_lead(client, manager):
     stranger = UserFactory(role=Role.MANAGER)
     client.force_login(stranger)
     assert client.get(reverse("deals:lead-detail", args=[lead.pk])).status_code == 404
+
+
+def test_a_head_gives_a_lead_to_a_manager_of_the_team(client, head, manager, manager2):
+    lead = LeadFactory()
+    client.force_login(head)
+    card = client.get(reverse("deals:lead-detail", args=[lead.pk]))
+    owners = list(card.context["assign_form"].fields["owner"].queryset)
+    assert manager in owners
+    assert manager2 not in owners
+    url = reverse("deals:lead-assign", args=[lead.pk])
+    assert client.post(url, {"owner": manager2.pk}).status_code == 400
+    response = client.post(url, {"owner": manager.pk, "reason": "Знает кухни"})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.owner == manager

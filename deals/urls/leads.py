@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.lead_create, name="lead-create"),
     path("<int:pk>/", views.lead_detail, name="lead-detail"),
     path("<int:pk>/take/", views.lead_take, name="lead-take"),
+    path("<int:pk>/assign/", views.lead_assign, name="lead-assign"),
     path("<int:pk>/junk/", views.lead_junk, name="lead-junk"),
     path("<int:pk>/convert/", views.lead_convert, name="lead-convert"),
     path("<int:pk>/notes/", views.lead_note_add, name="lead-note-add"),

@@ -19,12 +19,13 @@ from django.views.decorators.http import require_POST
 from contacts.selectors import contacts_visible_to, masked_fields_for
 from contacts.validators import try_normalize_phone
 from crm.keyset import keyset_page
-from crm.models import User
+from crm.models import Role, User
 
 from .. import hooks
 from ..forms_leads import (
     CHANNEL_LABELS,
     STATUS_TABS,
+    AssignForm,
     ConvertForm,
     JunkForm,
     LeadFilterForm,
@@ -172,6 +173,23 @@ def _deal_url(lead: Lead) -> str | None:
         return None
 
 
+def _assignable(user: User):
+    """Whom ``user`` may give a lead to: people they may give work to who work leads."""
+    from django.contrib.auth.models import Permission
+
+    from crm.selectors import users_assignable_by
+
+    works_leads = Permission.objects.filter(
+        content_type__app_label="deals", codename="view_lead"
+    ).values("group")
+    return (
+        users_assignable_by(user)
+        .filter(Q(groups__in=works_leads) | Q(is_superuser=True))
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
 def _card_context(request: HttpRequest, lead: Lead, **forms) -> dict:
     user = request.user
     contact_visible = (
@@ -188,6 +206,12 @@ def _card_context(request: HttpRequest, lead: Lead, **forms) -> dict:
         "is_open": lead.status in services.OPEN_STATUSES,
         "junk_form": forms.get("junk_form") or JunkForm(),
         "note_form": forms.get("note_form") or LeadNoteForm(),
+        "assign_form": (
+            forms.get("assign_form")
+            or AssignForm(owners=_assignable(user), initial={"owner": lead.owner_id})
+        )
+        if user.has_perm("deals.change_lead") and user.has_role(Role.ADMIN, Role.HEAD)
+        else None,
         "blocks_html": _blocks_html(lead, request),
         "deal_url": _deal_url(lead),
     }
@@ -211,6 +235,30 @@ def lead_take(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The lead is in work."))
     return redirect("deals:lead-detail", pk=lead.pk)
+
+
+@login_required
+@require_POST
+def lead_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = _card(request, pk)
+    _require(request.user, "deals.change_lead")
+    form = AssignForm(request.POST, owners=_assignable(request.user))
+    if form.is_valid():
+        try:
+            services.lead_assign_to(
+                actor=request.user,
+                lead=lead,
+                owner=form.cleaned_data["owner"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(request, _("The lead is given to %(owner)s.") % {"owner": lead.owner})
+            return redirect("deals:lead-detail", pk=lead.pk)
+    context = _card_context(request, lead, assign_form=form)
+    context["assign_open"] = True
+    return render(request, "deals/leads/detail.html", context, status=400)
 
 
 @login_required

@@ -23,6 +23,7 @@ ROWS = {
     "deals:lead-detail": ("GET", "/deals/leads/{lead}/", CARD),
     "deals:lead-convert": ("GET", "/deals/leads/{lead}/convert/", CARD),
     "deals:lead-junk": ("POST", "/deals/leads/{lead}/junk/", ACT),
+    "deals:lead-assign": ("POST", "/deals/leads/{lead}/assign/", ACT),
     "deals:lead-note-add": ("POST", "/deals/leads/{lead}/notes/", ACT),
     # Refused for a lead in junk: back to the card with the message.
     "deals:lead-take": (
