@@ -64,8 +64,18 @@ class LeadFilterForm(forms.Form):
 class LeadForm(forms.Form):
     """A lead entered by hand (an operator logging a call, a manager a walk-in)."""
 
-    name = forms.CharField(label=_("Name"), max_length=255, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     company = forms.CharField(label=_("Company"), max_length=255, required=False)
     channel = forms.ChoiceField(
@@ -125,6 +135,7 @@ class ConvertForm(forms.Form):
         if lead.contact_id is None:
             self.fields["contact_mode"].choices = [("new", _("Create a new contact"))]
             self.fields["contact_mode"].initial = "new"
+            self.fields["contact_mode"].widget = forms.HiddenInput()
         if lead.company_id or not lead.company_name:
             del self.fields["create_company"]
 

@@ -137,6 +137,16 @@ def test_a_visitor_of_another_site_sends_the_form_and_the_head_sees_the_lead(
     lead.refresh_from_db()
     assert (lead.status, lead.owner) == ("in_work", head)
 
+    # and converting it opens a deal in the kitchen pipeline, with the note on the client
+    page.get_by_role("link", name="Convert").click()
+    page.get_by_label("Amount").fill("320000")
+    page.screenshot(path=str(OUT / "lead-convert.png"))
+    page.get_by_role("button", name="Convert into a deal").click()
+    expect(page.locator(".lead-status")).to_have_text("Converted")
+    lead.refresh_from_db()
+    assert lead.deal.amount == 320000
+    assert lead.contact.interactions.filter(body__contains="замер в субботу").exists()
+
 
 def test_the_embed_refuses_a_site_that_is_not_allowed(live_server, page, other_site):
     # given a form allowed on one site only, and its snippet on another one
@@ -151,3 +161,21 @@ def test_the_embed_refuses_a_site_that_is_not_allowed(live_server, page, other_s
     # then the browser gets no answer it may read, the visitor is told, nothing is made
     expect(page.get_by_role("alert").filter(has_text="could not be sent")).to_be_visible()
     assert not Lead.objects.exists()
+
+
+def test_an_operator_enters_a_lead_from_a_call(live_server, page, login_as, operator):
+    # given an operator on a call from someone who wants a wardrobe
+    login_as(page, operator)
+    page.goto("/deals/leads/new/")
+    # when they type what the caller says, without leaving the keyboard
+    expect(page.get_by_label("Name")).to_be_focused()
+    page.keyboard.type("Григорий Сафонов")
+    page.get_by_label("Phone").fill("8 926 555-01-02")
+    page.get_by_label("What the client wants").fill("Шкаф-купе в спальню, 2,8 м, до конца месяца.")
+    page.screenshot(path=str(OUT / "lead-new.png"))
+    page.get_by_label("What the client wants").press("Control+Enter")
+    # then they are told it is saved, and get an empty form for the next call
+    expect(page.locator(".messages")).to_contain_text("a sales manager will get it shortly")
+    expect(page.get_by_label("Name")).to_have_value("")
+    lead = Lead.objects.get()
+    assert (lead.phone, lead.channel, lead.owner) == ("+79265550102", "call", None)
