@@ -279,3 +279,35 @@ def test_a_head_gives_a_lead_to_a_manager_of_the_team(client, head, manager, man
     assert response.status_code == 302
     lead.refresh_from_db()
     assert lead.owner == manager
+
+
+def test_malformed_query_strings_and_forms_never_answer_500(client, head, manager):
+    lead = LeadFactory(owner=manager)
+    client.force_login(head)
+    for query in (
+        "?status=nonsense&owner=abc&source=%00&channel=x",
+        "?after=garbage",
+        "?after=WyJ4Il0",
+        "?q=%00",
+        "?received_from=31.02.2026&received_to=yesterday",
+        "?q=" + "9" * 500,
+    ):
+        assert client.get(LIST + query).status_code == 200, query
+    convert = reverse("deals:lead-convert", args=[lead.pk])
+    for data in (
+        {"pipeline": "999999", "amount": "abc"},
+        {"pipeline": "x", "amount": "1e30", "contact_mode": "zzz"},
+        {"title": "\x00"},
+    ):
+        assert client.post(convert, data).status_code == 400, data
+    assert (
+        client.post(reverse("deals:lead-junk", args=[lead.pk]), {"reason": "x" * 50}).status_code
+        == 400
+    )
+    assert (
+        client.post(reverse("deals:lead-assign", args=[lead.pk]), {"owner": "abc"}).status_code
+        == 400
+    )
+    assert client.get("/deals/leads/999999/").status_code == 404
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.NEW
