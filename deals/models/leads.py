@@ -168,6 +168,9 @@ class Lead(models.Model):
             models.Index(fields=["phone"], name="deals_lead_phone_idx"),
             models.Index(Lower("email"), name="deals_lead_email_idx"),
             models.Index(fields=["contact"], name="deals_lead_contact_idx"),
+            # The list pages by status (and owner), newest first by id (the keyset order).
+            models.Index(fields=["status", "-id"], name="deals_lead_status_id_idx"),
+            models.Index(fields=["owner", "status", "-id"], name="deals_lead_owner_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -646,7 +647,13 @@ def web_form_update(*, actor: User | None, web_form: WebForm, **changes: Any) ->
 
 
 def _open_lead_with(**lookup: str) -> Lead | None:
-    return Lead.objects.filter(status__in=OPEN_STATUSES, **lookup).order_by("-created_at").first()
+    # lower(email): the expression the e-mail index is built on.
+    return (
+        Lead.objects.annotate(email_lower=Lower("email"))
+        .filter(status__in=OPEN_STATUSES, **lookup)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def lead_create_from_call(*, actor: User | None, phone: str) -> Lead:
@@ -672,7 +679,7 @@ def lead_create_from_email(*, actor: User | None, address: str, subject: str, bo
     except ValidationError as exc:
         raise ValidationError({"email": exc.messages}) from None
     text = "\n\n".join(p for p in ((subject or "").strip(), (body or "").strip()) if p)
-    existing = _open_lead_with(email__iexact=email)
+    existing = _open_lead_with(email_lower=email)
     if existing is not None:
         require_permission(actor, "deals.add_lead")
         _note(existing, kind=LeadNote.Kind.EMAIL, body=text[:MESSAGE_MAX] or "—", author=actor)

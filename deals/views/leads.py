@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -64,7 +65,8 @@ def _search(qs, query: str):
     if number:
         return qs.filter(phone=number)
     if "@" in query:
-        return qs.filter(email__iexact=query.strip())
+        # lower(email): the expression the e-mail index is built on.
+        return qs.annotate(email_lower=Lower("email")).filter(email_lower=query.strip().lower())
     return qs.filter(
         Q(name__icontains=query) | Q(company_name__icontains=query) | Q(email__icontains=query)
     )
