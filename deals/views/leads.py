@@ -53,11 +53,8 @@ def _errors_into(form, exc: ValidationError) -> None:
 
 
 def _owners_for_filter(user: User):
-    return (
-        User.objects.filter(is_active=True, leads__in=selectors.leads_visible_to(user))
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    owners = selectors.leads_visible_to(user).filter(owner__isnull=False).values("owner_id")
+    return User.objects.filter(is_active=True, pk__in=owners).order_by("last_name", "first_name")
 
 
 def _search(qs, query: str):
