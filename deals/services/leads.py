@@ -440,7 +440,9 @@ def _company_for(actor: User | None, lead: Lead, owner: User):
 
 
 def _product_line(actor: User | None, deal: Deal, product: Product) -> None:
-    """The lead's product as the deal's first line, when the product lines exist."""
+    """The lead's product as the deal's first line, when the product lines exist. A product
+    that cannot be a line of this deal (no longer sold, in another currency) is left out: the
+    deal still opens, and the manager adds the line they mean."""
     try:
         from . import products
     except ImportError:
@@ -450,7 +452,11 @@ def _product_line(actor: User | None, deal: Deal, product: Product) -> None:
         return
     offered = {"actor": actor, "deal": deal, "product": product, "quantity": Decimal("1")}
     accepted = inspect.signature(add).parameters
-    add(**{k: v for k, v in offered.items() if k in accepted})
+    try:
+        with transaction.atomic():
+            add(**{k: v for k, v in offered.items() if k in accepted})
+    except ValidationError:
+        return
 
 
 def _history_move(lead: Lead, contact, deal: Deal) -> int:
