@@ -7,7 +7,16 @@ class DealsConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from . import blocks, demo, invoice_registrations, navigation, robots, roles, routing
+        from . import (
+            blocks,
+            demo,
+            invoice_registrations,
+            lead_registrations,
+            navigation,
+            robots,
+            roles,
+            routing,
+        )
 
         # Sales' entries in the extension points (crm/registry.py): each module registers one
         # part — role grants, menu, demo data, the blocks of the contact and deal cards, the
@@ -20,3 +29,4 @@ class DealsConfig(AppConfig):
         routing.routing_kinds_register()
         robots.automation_register()
         invoice_registrations.invoices_register()
+        lead_registrations.leads_register()

@@ -168,6 +168,9 @@ class Lead(models.Model):
             models.Index(fields=["phone"], name="deals_lead_phone_idx"),
             models.Index(Lower("email"), name="deals_lead_email_idx"),
             models.Index(fields=["contact"], name="deals_lead_contact_idx"),
+            # The list pages by status (and owner), newest first by id (the keyset order).
+            models.Index(fields=["status", "-id"], name="deals_lead_status_id_idx"),
+            models.Index(fields=["owner", "status", "-id"], name="deals_lead_owner_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -175,3 +178,38 @@ class Lead(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("deals:lead-detail", args=[self.pk])
+
+
+class LeadNote(models.Model):
+    """Something recorded on a lead before it has a contact (a note, a call, an e-mail); on
+    conversion it moves to the contact's timeline as an interaction."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("E-mail")
+        SYSTEM = "system", _("System event")
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="notes"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    body = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lead note")
+        verbose_name_plural = _("lead notes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["lead", "-created_at"], name="deals_leadnote_lead_idx")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
