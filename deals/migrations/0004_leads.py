@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0006_import_mapping'),
-        ('deals', '0001_initial'),
+        ('deals', '0003_forecast'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
