@@ -26,6 +26,8 @@ class NavItem:
     url_kwargs: dict = field(default_factory=dict)
     # Shown only to roles that have it; the page itself still checks.
     permission: str | None = None
+    # Not shown to roles that have this one: they reach the page from another entry.
+    unless: str | None = None
 
     @property
     def is_coming_soon(self) -> bool:
@@ -36,7 +38,12 @@ NAVIGATION: Registry[NavItem] = Registry("navigation")
 
 
 def navigation_for(user) -> list[NavItem]:
-    return [i for i in NAVIGATION if i.permission is None or role_allows(user, i.permission)]
+    return [
+        i
+        for i in NAVIGATION
+        if (i.permission is None or role_allows(user, i.permission))
+        and not (i.unless and role_allows(user, i.unless))
+    ]
 
 
 def navigation_register() -> None:

@@ -17,6 +17,19 @@ def navigation_register() -> None:
         NavItem(_("Leads"), "deals:lead-list", "inbox", permission="deals.view_lead"),
         order=25,
     )
+    # Operators take requests by phone: they write leads down but do not list them; whoever
+    # lists leads starts a new one from the list.
+    NAVIGATION.register(
+        "lead-new",
+        NavItem(
+            _("New lead"),
+            "deals:lead-create",
+            "plus",
+            permission="deals.add_lead",
+            unless="deals.view_lead",
+        ),
+        order=26,
+    )
     NAVIGATION.register(
         "invoices",
         NavItem(_("Invoices"), "deals:invoice-list", "file", permission="deals.view_invoice"),

@@ -27,11 +27,18 @@ def test_the_customer_base_has_its_real_menu_entry_in_the_one_list():
         "home",
         "tasks",
         "contacts",
+        "leads",
+        "lead-new",
         "deals",
+        "invoices",
+        "products",
+        "forecast",
         "tickets",
         "knowledgebase",
         "marketing",
         "reports",
+        "messaging",
+        "routing",
         "settings",
     ]
     assert NAVIGATION.get("contacts").url_name == "contacts:contact-list"

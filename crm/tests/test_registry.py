@@ -244,3 +244,18 @@ def test_a_failing_demo_loader_leaves_nothing_and_runs_again(registry_override):
         demo_load_all("pw")
 
     assert not DemoDataset.objects.filter(name="broken").exists()
+
+
+@pytest.mark.django_db
+def test_an_entry_can_give_way_to_another_for_roles_that_have_both(registry_override):
+    manager = UserFactory(role=Role.MANAGER)
+    operator = UserFactory(role=Role.OPERATOR)
+    registry_override(NAVIGATION).register(
+        "quick",
+        NavItem("Quick", "task-list", "plus", permission="crm.add_task", unless="crm.view_team"),
+    )
+    head = UserFactory(role=Role.HEAD)
+
+    assert "Quick" in [i.label for i in navigation_for(manager)]
+    assert "Quick" in [i.label for i in navigation_for(operator)]
+    assert "Quick" not in [i.label for i in navigation_for(head)]
