@@ -63,13 +63,17 @@ def test_clients_come_first_in_the_search_box():
 
 
 def test_the_customer_base_adds_its_grants_after_the_core():
-    assert ROLE_GRANTS.keys() == ["crm", "contacts"]
+    keys = ROLE_GRANTS.keys()
+    assert keys[0] == "crm"
+    assert "contacts" in keys
     assert {"crm.add_task", "contacts.list_contact"} <= role_permissions(Role.MANAGER)
     assert "contacts.list_contact" not in role_permissions(Role.OPERATOR)
 
 
 def test_the_demo_customer_base_loads_after_the_core_data_set():
-    assert DEMO_LOADERS.keys() == ["core", "contacts"]
+    keys = DEMO_LOADERS.keys()
+    # the core first, then the customer base, then everything that builds on clients
+    assert keys[:2] == ["core", "contacts"]
 
 
 def test_merge_movers_cover_everything_hanging_on_a_contact():
