@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from contacts.forms import QuickTaskForm, task_default_due
 from contacts.models import Tag
 from crm import services as crm_services
 from crm.http import client_ip
-from crm.models import AccessLog, Task
+from crm.models import AccessLog, Task, User
 from crm.selectors import users_assignable_by
 
 from ..forms_deals import DealForm
@@ -157,14 +158,16 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = get_object_or_404(
         selectors.deals_visible_to(user).select_related("contact", "pipeline"), pk=pk
     )
-    owners = selectors.deal_owners_for(user) | type(user).objects.filter(pk=deal.owner_id)
+    owners = User.objects.filter(
+        Q(pk__in=selectors.deal_owners_for(user).values("pk")) | Q(pk=deal.owner_id)
+    ).order_by("last_name", "first_name", "email")
     initial = {
         "contact": deal.contact_id,
         "contact_name": str(deal.contact) if deal.contact else "",
         "tags": ", ".join(t.name for t in deal.tags.all()),
     }
     form = DealForm(
-        request.POST or None, instance=deal, owners=owners.distinct(), editing=True, initial=initial
+        request.POST or None, instance=deal, owners=owners, editing=True, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
