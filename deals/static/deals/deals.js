@@ -202,6 +202,8 @@
         group: "deals",
         sort: false,
         animation: 150,
+        forceFallback: true,
+        fallbackOnBody: true,
         filter: ".card-move, select, a",
         preventOnFilter: false,
         ghostClass: "drag-ghost",
