@@ -53,7 +53,8 @@ def test_board_shows_a_column_per_stage_with_counts_and_sums_per_currency(
     assert first.count == 3
     assert dict(first.sums) == {"RUB": Decimal("150000.50"), "USD": Decimal("2000.00")}
     html = response.content.decode()
-    assert "Кухня" in html and "Стол" in html
+    assert "Кухня" in html
+    assert "Стол" in html
     assert "150\u202f000,50\u00a0₽" in html
 
 
@@ -123,11 +124,13 @@ def test_a_manager_sees_own_deals_a_head_the_team_others_none(
 
     client.force_login(manager)
     html = _board(client, pipeline).content.decode()
-    assert "Своя сделка" in html and "Чужая сделка" not in html
+    assert "Своя сделка" in html
+    assert "Чужая сделка" not in html
 
     client.force_login(head)
     html = _board(client, pipeline).content.decode()
-    assert "Своя сделка" in html and "Чужая сделка" not in html
+    assert "Своя сделка" in html
+    assert "Чужая сделка" not in html
 
     for user in (operator, marketer):
         client.force_login(user)
@@ -192,13 +195,17 @@ def test_lost_with_a_reason_closes_the_deal(client, manager, pipeline):
     client.force_login(manager)
 
     response = _move(
-        client, deal, stage(pipeline, "Сделка провалена"), loss_reason=reason.pk,
+        client,
+        deal,
+        stage(pipeline, "Сделка провалена"),
+        loss_reason=reason.pk,
         loss_comment="Нашли дешевле",
     )
 
     assert response.status_code == 200
     deal.refresh_from_db()
-    assert deal.loss_reason == reason and deal.closed_at is not None
+    assert deal.loss_reason == reason
+    assert deal.closed_at is not None
 
 
 def test_a_move_by_form_redirects_back_with_a_message(client, manager, pipeline):
@@ -245,7 +252,10 @@ def test_filters_narrow_the_board(client, head, manager, pipeline):
     assert titles(team=manager.team_id) == {"С тегом", "Старая"}
     since = (timezone.now() - dt.timedelta(days=7)).date().isoformat()
     assert titles(created_from=since) == {"С тегом"}
-    assert _board(client, pipeline, created_from="2026-05-01", created_to="2026-04-01").status_code == 400
+    assert (
+        _board(client, pipeline, created_from="2026-05-01", created_to="2026-04-01").status_code
+        == 400
+    )
 
 
 def test_quick_create_opens_a_deal_in_the_first_stage(client, manager, pipeline):
@@ -259,7 +269,9 @@ def test_quick_create_opens_a_deal_in_the_first_stage(client, manager, pipeline)
 
     assert response.status_code == 302
     deal = Deal.objects.get(title="Гардеробная")
-    assert deal.stage.name == "Заявка" and deal.contact == contact and deal.owner == manager
+    assert deal.stage.name == "Заявка"
+    assert deal.contact == contact
+    assert deal.owner == manager
 
 
 def test_quick_create_refuses_a_contact_the_manager_cannot_see(client, manager, manager2, pipeline):
@@ -274,7 +286,9 @@ def test_quick_create_refuses_a_contact_the_manager_cannot_see(client, manager, 
     assert not Deal.objects.filter(title="Чужой клиент").exists()
 
 
-def test_list_view_filters_sorts_and_pages(client, manager, pipeline, django_assert_max_num_queries):
+def test_list_view_filters_sorts_and_pages(
+    client, manager, pipeline, django_assert_max_num_queries
+):
     for i in range(60):
         DealFactory(pipeline=pipeline, owner=manager, title=f"Сделка {i:02d}", amount=i * 1000)
     client.force_login(manager)

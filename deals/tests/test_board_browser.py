@@ -63,7 +63,9 @@ def test_a_manager_drags_a_deal_to_measurement_and_moves_another_from_the_keyboa
     # then the server confirms and, after a reload, the card is still there
     expect(page.locator("#board-status")).to_contain_text("Замер")
     page.reload()
-    expect(_column(page, "Замер").locator(f'li.deal-card[data-deal="{dragged.pk}"]')).to_be_visible()
+    expect(
+        _column(page, "Замер").locator(f'li.deal-card[data-deal="{dragged.pk}"]')
+    ).to_be_visible()
     assert Deal.objects.get(pk=dragged.pk).stage == stage(pipeline, "Замер")
 
     # when another card is focused and moved one stage right from the keyboard
@@ -80,9 +82,12 @@ def test_a_manager_drags_a_deal_to_measurement_and_moves_another_from_the_keyboa
     page.goto(f"/deals/{dragged.pk}/")
     expect(page.get_by_role("heading", name="Кухня Соколовых")).to_be_visible()
     expect(page.locator(".history-table")).to_contain_text("Замер")
-    demo_deal = Deal.objects.filter(
-        pipeline=pipeline, stage__name="Производство", owner=manager, contact__isnull=False
-    ).first() or Deal.objects.filter(pipeline=pipeline, stage__name="Производство").first()
+    demo_deal = (
+        Deal.objects.filter(
+            pipeline=pipeline, stage__name="Производство", owner=manager, contact__isnull=False
+        ).first()
+        or Deal.objects.filter(pipeline=pipeline, stage__name="Производство").first()
+    )
     login_as(page, head)
     page.goto(f"/deals/{demo_deal.pk}/")
     expect(page.locator(".stage-bar")).to_be_visible()

@@ -29,7 +29,10 @@ def deal(manager):
         owner=manager, last_name="Петров", phone="+79161234567", email="petrov@example.ru"
     )
     deal = DealFactory(
-        pipeline=pipeline, owner=manager, contact=contact, title="Кухня Петрова",
+        pipeline=pipeline,
+        owner=manager,
+        contact=contact,
+        title="Кухня Петрова",
         amount=Decimal("250000"),
     )
     deal_move_to_stage(actor=manager, deal=deal, stage=stage(pipeline, "Замер"))
@@ -40,8 +43,13 @@ def test_the_card_shows_the_deal_its_client_stages_and_history(
     client, manager, deal, django_assert_max_num_queries
 ):
     InteractionFactory(contact=deal.contact, subject="Обсудили размеры кухни")
-    TaskFactory(assignee=manager, created_by=manager, title="Позвонить после замера",
-                content_type=ContentType.objects.get_for_model(Deal), object_id=str(deal.pk))
+    TaskFactory(
+        assignee=manager,
+        created_by=manager,
+        title="Позвонить после замера",
+        content_type=ContentType.objects.get_for_model(Deal),
+        object_id=str(deal.pk),
+    )
     client.force_login(manager)
 
     with django_assert_max_num_queries(45):
@@ -49,12 +57,22 @@ def test_the_card_shows_the_deal_its_client_stages_and_history(
 
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ("Кухня Петрова", "250\u202f000\u00a0₽", "Петров", "Замер", "Договор",
-                 "Обсудили размеры кухни", "Позвонить после замера", "+7 916 123-45-67"):
+    for text in (
+        "Кухня Петрова",
+        "250\u202f000\u00a0₽",
+        "Петров",
+        "Замер",
+        "Договор",
+        "Обсудили размеры кухни",
+        "Позвонить после замера",
+        "+7 916 123-45-67",
+    ):
         assert text in html, text
     assert [t.stage.name for t in response.context["times"]] == ["Заявка", "Замер"]
     assert AccessLog.objects.filter(
-        user=manager, action=AccessLog.Action.VIEW, object_id=str(deal.pk),
+        user=manager,
+        action=AccessLog.Action.VIEW,
+        object_id=str(deal.pk),
         content_type=ContentType.objects.get_for_model(Deal),
     ).exists()
 
@@ -72,7 +90,9 @@ def test_the_card_query_count_does_not_grow_with_history(
         assert client.get(reverse("deals:deal-detail", args=[deal.pk])).status_code == 200
 
 
-def test_a_marketer_and_another_team_cannot_open_the_card(client, deal, manager2, marketer, operator):
+def test_a_marketer_and_another_team_cannot_open_the_card(
+    client, deal, manager2, marketer, operator
+):
     client.force_login(manager2)
     assert client.get(reverse("deals:deal-detail", args=[deal.pk])).status_code == 404
     for user in (marketer, operator):
@@ -89,11 +109,17 @@ def test_the_head_sees_the_card_with_details_masked_only_where_the_role_says(cli
 def test_registered_blocks_appear_on_the_card(client, manager, deal, registry_override):
     registry_override(DEAL_CARD_BLOCKS)
     DEAL_CARD_BLOCKS.register(
-        "test", lambda d, u: DealCardBlock(title="Товары сделки", template="deals/deal/_tasks.html",
-                                           context={"tasks": [], "task_form": None}),
+        "test",
+        lambda d, u: DealCardBlock(
+            title="Товары сделки",
+            template="deals/deal/_tasks.html",
+            context={"tasks": [], "task_form": None},
+        ),
     )
     client.force_login(manager)
-    assert "Товары сделки" in client.get(reverse("deals:deal-detail", args=[deal.pk])).content.decode()
+    assert (
+        "Товары сделки" in client.get(reverse("deals:deal-detail", args=[deal.pk])).content.decode()
+    )
 
 
 def test_a_task_about_the_deal_from_the_card(client, manager, deal):
@@ -108,8 +134,9 @@ def test_a_task_about_the_deal_from_the_card(client, manager, deal):
     assert response.status_code == 200
     task = Task.objects.get(title="Отправить эскиз")
     assert task.object_id == str(deal.pk)
-    bad = client.post(reverse("deals:deal-task-add", args=[deal.pk]), {"task-title": ""},
-                      HTTP_HX_REQUEST="true")
+    bad = client.post(
+        reverse("deals:deal-task-add", args=[deal.pk]), {"task-title": ""}, HTTP_HX_REQUEST="true"
+    )
     assert bad.status_code == 400
 
 
@@ -119,25 +146,40 @@ def test_create_and_edit_through_the_pages(client, manager):
     client.force_login(manager)
     assert client.get(reverse("deals:deal-create"), {"contact": contact.pk}).status_code == 200
 
-    response = client.post(reverse("deals:deal-create"), {
-        "title": "Шкаф", "pipeline": pipeline.pk, "amount": "90000", "currency": "RUB",
-        "contact": contact.pk, "tags": "VIP, Срочно",
-    })
+    response = client.post(
+        reverse("deals:deal-create"),
+        {
+            "title": "Шкаф",
+            "pipeline": pipeline.pk,
+            "amount": "90000",
+            "currency": "RUB",
+            "contact": contact.pk,
+            "tags": "VIP, Срочно",
+        },
+    )
     deal = Deal.objects.get(title="Шкаф")
     assert response.status_code == 302
-    assert deal.contact == contact and deal.tags.count() == 2
+    assert deal.contact == contact
+    assert deal.tags.count() == 2
 
-    bad = client.post(reverse("deals:deal-edit", args=[deal.pk]), {
-        "title": "Шкаф", "amount": "-5", "currency": "RUB"})
+    bad = client.post(
+        reverse("deals:deal-edit", args=[deal.pk]),
+        {"title": "Шкаф", "amount": "-5", "currency": "RUB"},
+    )
     assert bad.status_code == 400
-    bad = client.post(reverse("deals:deal-edit", args=[deal.pk]), {
-        "title": "Шкаф", "amount": "5", "currency": "XYZ"})
+    bad = client.post(
+        reverse("deals:deal-edit", args=[deal.pk]),
+        {"title": "Шкаф", "amount": "5", "currency": "XYZ"},
+    )
     assert bad.status_code == 400
-    ok = client.post(reverse("deals:deal-edit", args=[deal.pk]), {
-        "title": "Шкаф-купе", "amount": "95000", "currency": "RUB", "contact": contact.pk})
+    ok = client.post(
+        reverse("deals:deal-edit", args=[deal.pk]),
+        {"title": "Шкаф-купе", "amount": "95000", "currency": "RUB", "contact": contact.pk},
+    )
     assert ok.status_code == 302
     deal.refresh_from_db()
-    assert deal.title == "Шкаф-купе" and deal.amount == Decimal("95000")
+    assert deal.title == "Шкаф-купе"
+    assert deal.amount == Decimal("95000")
 
 
 def test_the_stage_bar_moves_the_deal(client, manager, deal):

@@ -37,7 +37,8 @@ def test_create_update_and_move(api_client_for, manager, pipeline):
     api = api_client_for(manager)
 
     created = api.post(
-        "/api/v1/deals/", {"title": "Кухня", "pipeline": pipeline.pk, "amount": "120000"},
+        "/api/v1/deals/",
+        {"title": "Кухня", "pipeline": pipeline.pk, "amount": "120000"},
         format="json",
     )
     assert created.status_code == 201, created.json()
@@ -48,7 +49,9 @@ def test_create_update_and_move(api_client_for, manager, pipeline):
     assert patched.status_code == 200
     assert Deal.objects.get(pk=pk).amount == pytest.approx(130000.50)
 
-    moved = api.post(f"/api/v1/deals/{pk}/move/", {"stage": stage(pipeline, "Замер").pk}, format="json")
+    moved = api.post(
+        f"/api/v1/deals/{pk}/move/", {"stage": stage(pipeline, "Замер").pk}, format="json"
+    )
     assert moved.status_code == 200
     assert moved.json()["stage"] == stage(pipeline, "Замер").pk
 
@@ -80,9 +83,12 @@ def test_a_move_to_another_pipelines_stage_or_lost_without_reason_is_a_400(
     other = PipelineFactory(name="Опт")
     api = api_client_for(manager)
 
-    foreign = api.post(f"/api/v1/deals/{deal.pk}/move/", {"stage": stage(other, "Замер").pk}, format="json")
+    foreign = api.post(
+        f"/api/v1/deals/{deal.pk}/move/", {"stage": stage(other, "Замер").pk}, format="json"
+    )
     lost = api.post(
-        f"/api/v1/deals/{deal.pk}/move/", {"stage": stage(pipeline, "Сделка провалена").pk},
+        f"/api/v1/deals/{deal.pk}/move/",
+        {"stage": stage(pipeline, "Сделка провалена").pk},
         format="json",
     )
     reason = LossReason.objects.create(name="Дорого")
@@ -92,8 +98,10 @@ def test_a_move_to_another_pipelines_stage_or_lost_without_reason_is_a_400(
         format="json",
     )
 
-    assert foreign.status_code == 400 and "stage" in foreign.json()["fields"]
-    assert lost.status_code == 400 and "loss_reason" in lost.json()["fields"]
+    assert foreign.status_code == 400
+    assert "stage" in foreign.json()["fields"]
+    assert lost.status_code == 400
+    assert "loss_reason" in lost.json()["fields"]
     assert ok.status_code == 200
 
 
@@ -104,7 +112,8 @@ def test_create_in_a_stage_of_another_pipeline_is_a_400(api_client_for, manager,
         {"title": "Кухня", "pipeline": pipeline.pk, "stage": stage(other, "Замер").pk},
         format="json",
     )
-    assert response.status_code == 400 and "stage" in response.json()["fields"]
+    assert response.status_code == 400
+    assert "stage" in response.json()["fields"]
 
 
 def test_pipelines_read_by_managers_written_by_heads(api_client_for, manager, head, pipeline):
@@ -120,14 +129,20 @@ def test_pipelines_read_by_managers_written_by_heads(api_client_for, manager, he
             {"name": "Отказ", "probability": 0, "kind": "lost", "order": 2},
         ],
     }
-    assert api_client_for(manager).post("/api/v1/pipelines/", body, format="json").status_code == 403
+    assert (
+        api_client_for(manager).post("/api/v1/pipelines/", body, format="json").status_code == 403
+    )
     created = api_client_for(head).post("/api/v1/pipelines/", body, format="json")
     assert created.status_code == 201, created.json()
 
     bad = dict(body, name="Сервис 2")
     bad["stages"] = [dict(s, kind="won") for s in body["stages"]]
     response = api_client_for(head).post("/api/v1/pipelines/", bad, format="json")
-    assert response.status_code == 400 and "stages" in response.json()["fields"]
+    assert response.status_code == 400
+    assert "stages" in response.json()["fields"]
     too_likely = dict(body, name="Сервис 3")
     too_likely["stages"] = [dict(body["stages"][0], probability=150), *body["stages"][1:]]
-    assert api_client_for(head).post("/api/v1/pipelines/", too_likely, format="json").status_code == 400
+    assert (
+        api_client_for(head).post("/api/v1/pipelines/", too_likely, format="json").status_code
+        == 400
+    )

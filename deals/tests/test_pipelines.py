@@ -59,13 +59,22 @@ def test_a_head_renames_a_stage_and_adds_one(client, head):
         _stages_post(
             pipeline,
             {1: {"name": "Выезд на замер", "probability": 35}},
-            [{"name": "Производство", "probability": 80, "kind": "open", "order": 3, "color": "#c76b2b"}],
+            [
+                {
+                    "name": "Производство",
+                    "probability": 80,
+                    "kind": "open",
+                    "order": 3,
+                    "color": "#c76b2b",
+                }
+            ],
         ),
     )
 
     assert response.status_code == 302, response.context and response.context["stages"].errors
     names = list(pipeline.stages.order_by("order", "id").values_list("name", flat=True))
-    assert "Выезд на замер" in names and "Производство" in names
+    assert "Выезд на замер" in names
+    assert "Производство" in names
     assert stage(pipeline, "Выезд на замер").probability == 35
 
 
@@ -132,8 +141,18 @@ def test_a_head_creates_a_pipeline(client, head):
         "stages-TOTAL_FORMS": 3,
         "stages-INITIAL_FORMS": 0,
     }
-    for i, (name, kind, p) in enumerate([("Обращение", "open", 10), ("Готово", "won", 100), ("Отказ", "lost", 0)]):
-        data.update({f"stages-{i}-name": name, f"stages-{i}-kind": kind, f"stages-{i}-probability": p, f"stages-{i}-order": i, f"stages-{i}-color": "#4f6bed"})
+    for i, (name, kind, p) in enumerate(
+        [("Обращение", "open", 10), ("Готово", "won", 100), ("Отказ", "lost", 0)]
+    ):
+        data.update(
+            {
+                f"stages-{i}-name": name,
+                f"stages-{i}-kind": kind,
+                f"stages-{i}-probability": p,
+                f"stages-{i}-order": i,
+                f"stages-{i}-color": "#4f6bed",
+            }
+        )
 
     response = client.post(reverse("deals:pipeline-create"), data)
 
@@ -187,7 +206,8 @@ def test_the_demo_builds_both_pipelines_with_deals_in_every_stage(
         for s in pipeline.stages.all():
             assert Deal.objects.filter(stage=s).exists(), s.name
     lost = Deal.objects.filter(stage__kind=Stage.Kind.LOST)
-    assert lost.exists() and not lost.filter(loss_reason__isnull=True).exists()
+    assert lost.exists()
+    assert not lost.filter(loss_reason__isnull=True).exists()
     deal = Deal.objects.filter(pipeline__name=FURNITURE, stage__name="Доставка").first()
     assert deal.stage_changes.count() == 6
     assert Pipeline.objects.filter(name=WHOLESALE).exists()

@@ -34,17 +34,37 @@ ROWS = {
     "deals:deal-detail": ("GET", "/deals/{deal}/", DEAL),
     "deals:deal-edit": ("GET", "/deals/{deal}/edit/", DEAL),
     # POST with no stage: refused with a message, nothing moved.
-    "deals:deal-move": ("POST", "/deals/{deal}/move/", [302, 302, 302, 404, DENIED, DENIED, DENIED, LOGIN]),
-    "deals:deal-task-add": ("POST", "/deals/{deal}/tasks/", [302, 302, 302, 404, DENIED, DENIED, DENIED, LOGIN]),
+    "deals:deal-move": (
+        "POST",
+        "/deals/{deal}/move/",
+        [302, 302, 302, 404, DENIED, DENIED, DENIED, LOGIN],
+    ),
+    "deals:deal-task-add": (
+        "POST",
+        "/deals/{deal}/tasks/",
+        [302, 302, 302, 404, DENIED, DENIED, DENIED, LOGIN],
+    ),
     "deals:pipeline-list": ("GET", "/deals/settings/pipelines/", HEADS),
     "deals:pipeline-create": ("GET", "/deals/settings/pipelines/new/", HEADS),
     "deals:pipeline-edit": ("GET", "/deals/settings/pipelines/{pipeline}/", HEADS),
     "deals:loss-reasons": ("GET", "/deals/settings/loss-reasons/", HEADS),
     "deals-api:deal-list": ("GET", "/api/v1/deals/", API_SELLERS),
     "deals-api:deal-detail": ("GET", "/api/v1/deals/{deal}/", API_DEAL),
-    "deals-api:deal-move": ("POST", "/api/v1/deals/{deal}/move/", [400, 400, 400, 404, 403, 403, 403, 401]),
-    "deals-api:pipeline-list": ("GET", "/api/v1/pipelines/", [200, 200, 200, 200, 403, 403, 403, 401]),
-    "deals-api:pipeline-detail": ("GET", "/api/v1/pipelines/{pipeline}/", [200, 200, 200, 200, 403, 403, 403, 401]),
+    "deals-api:deal-move": (
+        "POST",
+        "/api/v1/deals/{deal}/move/",
+        [400, 400, 400, 404, 403, 403, 403, 401],
+    ),
+    "deals-api:pipeline-list": (
+        "GET",
+        "/api/v1/pipelines/",
+        [200, 200, 200, 200, 403, 403, 403, 401],
+    ),
+    "deals-api:pipeline-detail": (
+        "GET",
+        "/api/v1/pipelines/{pipeline}/",
+        [200, 200, 200, 200, 403, 403, 403, 401],
+    ),
 }
 
 
