@@ -103,6 +103,7 @@ def test_a_lost_drop_asks_for_the_reason_and_cancel_puts_the_card_back(
     login_as(page, manager)
     page.goto(f"/deals/pipelines/{pipeline.pk}/")
 
+    page.locator(f'li.deal-card[data-deal="{deal.pk}"]').focus()
     select = page.locator(f"#move-{deal.pk}")
     select.select_option(str(stage(pipeline, "Сделка провалена").pk))
 

@@ -31,6 +31,14 @@ LIST_PAGE = 50
 SUGGESTIONS = 8
 
 
+def card_context() -> dict:
+    """What every card of the board shares, worked out once rather than once per card."""
+    return {
+        "deal_prefix": reverse("deals:deal-detail", args=[0]).removesuffix("0/"),
+        "labels": {"in_stage": _("In the stage"), "owner": _("Responsible")},
+    }
+
+
 def require(user, permission: str) -> None:
     if not user.has_perm(permission):
         raise PermissionDenied
@@ -111,7 +119,7 @@ def column_more(request: HttpRequest, pk: int, stage: int) -> HttpResponse:
             "next_cursor": next_cursor,
             "filters": query.urlencode(),
             "can_change": user.has_perm("deals.change_deal"),
-            "next_url": reverse("deals:board", args=[pk]),
+            **card_context(),
         },
     )
 

@@ -134,22 +134,31 @@
   }
 
   function syncSelect(select, stage) {
+    if (!select) return;
     Array.from(select.options).forEach(function (option) {
       const here = option.value === String(stage);
       option.selected = here;
-      option.textContent = here ? select.dataset.here : "→ " + option.dataset.name;
-    });
-  }
-  board.querySelectorAll("[data-move-select]").forEach(prepareSelect);
-  function prepareSelect(select) {
-    if (select.dataset.ready) return;
-    select.dataset.ready = "1";
-    Array.from(select.options).forEach(function (option) {
-      option.dataset.name = option.selected ? listOf(option.value).dataset.name : option.textContent.replace(/^→ /, "");
-      if (option.selected) select.dataset.here = option.textContent;
+      option.textContent = here ? board.dataset.here : "→ " + option.dataset.name;
     });
   }
   function listOf(stage) { return board.querySelector('ol.cards[data-stage="' + stage + '"]'); }
+
+  // "Move to…" on a card: one select shared by every card through a <template>, put in the
+  // card when it gets focus or the pointer (a board of hundreds of cards renders none).
+  const moveTemplate = document.getElementById("move-template");
+  function equip(card) {
+    const slot = card && card.querySelector("[data-move-slot]");
+    if (!slot || !moveTemplate || slot.firstChild) return;
+    slot.appendChild(moveTemplate.content.cloneNode(true));
+    const select = slot.querySelector("select");
+    const label = slot.querySelector("label");
+    select.id = "move-" + card.dataset.deal;
+    label.htmlFor = select.id;
+    label.textContent = board.dataset.here + " " + card.querySelector(".deal-title").textContent;
+    syncSelect(select, card.dataset.stage);
+  }
+  board.addEventListener("focusin", function (event) { equip(event.target.closest(".deal-card")); });
+  board.addEventListener("pointerover", function (event) { equip(event.target.closest(".deal-card")); });
 
   // A move chosen without the mouse: the card goes to the top of the target column and keeps focus.
   function moveByKeyboard(card, target) {
@@ -158,7 +167,12 @@
     const next = card.nextElementSibling;
     target.prepend(card);
     card.focus();
-    move(card, target, function () { from.insertBefore(card, next); syncSelect(card.querySelector("[data-move-select]"), from.dataset.stage); card.focus(); });
+    move(card, target, function () {
+      from.insertBefore(card, next);
+      card.dataset.stage = from.dataset.stage;
+      syncSelect(card.querySelector("[data-move-select]"), from.dataset.stage);
+      card.focus();
+    });
   }
 
   board.addEventListener("change", function (event) {
@@ -190,11 +204,8 @@
     }
   });
 
-  // Cards loaded by "More deals" get their colours and selects ready.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    paint(event.target);
-    event.target.querySelectorAll("[data-move-select]").forEach(prepareSelect);
-  });
+  // Cards loaded by "More deals" get their colours.
+  document.addEventListener("htmx:afterSwap", function (event) { paint(event.target); });
 
   if (window.Sortable && board.dataset.canMove !== "0") {
     lists.forEach(function (list) {
