@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
+from contacts.demo import load_contacts
 from crm.demo import DemoContext
 from deals.demo.deals import FURNITURE
 from deals.demo.deals import load as demo_load
@@ -33,10 +34,12 @@ def _column(page, name):
 
 
 def test_a_manager_drags_a_deal_to_measurement_and_moves_another_from_the_keyboard(
-    live_server, page, login_as, admin_user, head, manager, manager2
+    live_server, page, login_as, admin_user, head, manager, manager2, operator
 ):
-    # given the demo pipelines and two fresh deals of the manager in "Заявка"
-    demo_load(DemoContext(password="x"))
+    # given the demo clients and pipelines, and two fresh deals of the manager in "Заявка"
+    ctx = DemoContext(password="x")
+    load_contacts(ctx)
+    demo_load(ctx)
     pipeline = Pipeline.objects.get(name=FURNITURE)
     dragged = DealFactory(pipeline=pipeline, owner=manager, title="Кухня Соколовых", amount=340000)
     keyed = DealFactory(pipeline=pipeline, owner=manager, title="Шкаф Ивановой", amount=95000)
