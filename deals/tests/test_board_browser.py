@@ -51,7 +51,10 @@ def test_a_manager_drags_a_deal_to_measurement_and_moves_another_from_the_keyboa
     card = page.locator(f'li.deal-card[data-deal="{dragged.pk}"]')
     expect(card).to_be_visible()
     OUT.mkdir(parents=True, exist_ok=True)
+    # Wide enough for the guide to show most of the funnel at once.
+    page.set_viewport_size({"width": 1720, "height": 900})
     page.screenshot(path=str(OUT / "deals-board.png"))
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     # when the manager drags the card onto the "Замер" column
     target = _column(page, "Замер").locator("ol.cards")
