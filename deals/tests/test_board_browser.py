@@ -118,3 +118,25 @@ def test_a_lost_drop_asks_for_the_reason_and_cancel_puts_the_card_back(
     dialog.get_by_role("button", name=re.compile("Cancel|Отмена")).click()
     expect(_column(page, "Заявка").locator(f'li.deal-card[data-deal="{deal.pk}"]')).to_be_visible()
     assert Deal.objects.get(pk=deal.pk).stage.name == "Заявка"
+
+
+def test_more_deals_loads_the_rest_of_a_column(
+    live_server, page, login_as, admin_user, head, manager, manager2
+):
+    demo_load(DemoContext(password="x"))
+    pipeline = Pipeline.objects.get(name=FURNITURE)
+    design = stage(pipeline, "Дизайн-проект")
+    for i in range(20):
+        DealFactory(pipeline=pipeline, stage=design, owner=manager, title=f"Проект №{i}")
+    login_as(page, manager)
+    page.goto(f"/deals/pipelines/{pipeline.pk}/")
+    column = _column(page, "Дизайн-проект")
+    shown = column.locator("li.deal-card").count()
+
+    column.get_by_role("button", name=re.compile("More deals|Ещё сделки")).click()
+
+    expect(column.locator("li.deal-card")).to_have_count(
+        Deal.objects.filter(stage=design, owner=manager).count()
+    )
+    assert shown == 15
+    expect(column.get_by_role("button", name=re.compile("More deals|Ещё сделки"))).to_have_count(0)
