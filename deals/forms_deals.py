@@ -139,6 +139,8 @@ class DealForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.fields["currency"] = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
         self.fields["amount"].min_value = 0
+        self.fields["amount"].required = False
+        self.fields["title"].widget.attrs["autofocus"] = True
         self.fields["amount"].widget.attrs.update({"min": "0", "step": "0.01"})
         self.fields["owner"].queryset = owners if owners is not None else User.objects.none()
         self.fields["owner"].required = False
