@@ -201,6 +201,9 @@ class Deal(models.Model):
             # "My deals" and a head's team board narrowed by owner.
             models.Index(fields=["owner", "stage"], name="deals_deal_owner_idx"),
             models.Index(fields=["contact"], name="deals_deal_contact_idx"),
+            # The list sorted by amount, and the board's and list's period filter.
+            models.Index(fields=["-amount", "-id"], name="deals_deal_amount_idx"),
+            models.Index(fields=["created_at"], name="deals_deal_created_idx"),
             models.Index(fields=["company"], name="deals_deal_company_idx"),
             # "No activity for N days" reads only open deals.
             models.Index(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -250,3 +252,166 @@ def deal_touch(*, deal_id: int, at: dt.datetime | None = None) -> None:
     counts from now. Only moves the time forward."""
     at = at or timezone.now()
     Deal.objects.filter(pk=deal_id, last_activity_at__lt=at).update(last_activity_at=at)
+
+
+def deal_set_tags(*, actor: User | None, deal: Deal, tags) -> Deal:
+    """Replace the deal's tags (``contacts.Tag``) with ``tags``."""
+    _check_can_change(actor, deal)
+    with transaction.atomic():
+        deal.tags.set(list(tags))
+    return deal
+
+
+def deal_delete(*, actor: User | None, deal: Deal) -> None:
+    """Delete a deal opened by mistake. Refused while invoices or other records hold on to it."""
+    require_permission(actor, "deals.delete_deal")
+    _check_can_change(actor, deal)
+    try:
+        with transaction.atomic():
+            deal.delete()
+    except ProtectedError:
+        raise ValidationError(
+            {"deal": [_("The deal has invoices or other records; mark it lost instead.")]}
+        ) from None
+
+
+# --- pipelines, stages, loss reasons --------------------------------------------------------
+
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+STAGE_FIELDS = ("name", "client_label", "probability", "kind", "order", "color")
+
+
+def _clean_stages(pipeline: Pipeline | None, stages: list[dict], errors: dict) -> list[dict]:
+    """Check the stages a pipeline is to have; errors keyed ``stages.<i>.<field>`` and
+    ``stages`` for rules about the whole set."""
+    existing = {s.pk: s for s in pipeline.stages.all()} if pipeline and pipeline.pk else {}
+    kept, names = [], {}
+    for i, row in enumerate(stages):
+        key = f"stages.{i}"
+        pk = row.get("id")
+        if pk is not None and pk not in existing:
+            errors[f"{key}.id"] = [_("This stage belongs to another pipeline.")]
+            continue
+        if row.get("delete"):
+            if pk is not None and existing[pk].deals.exists():
+                errors[f"{key}.delete"] = [
+                    _("The stage “%(name)s” has deals; move them to another stage first.")
+                    % {"name": existing[pk].name}
+                ]
+            continue
+        name = (row.get("name") or "").strip()
+        if not name:
+            errors[f"{key}.name"] = [_("Name the stage.")]
+        elif name.lower() in names:
+            errors[f"{key}.name"] = [_("Two stages cannot have the same name.")]
+        names[name.lower()] = i
+        try:
+            probability = int(row.get("probability", 0))
+        except (TypeError, ValueError):
+            probability = -1
+        if not 0 <= probability <= 100:
+            errors[f"{key}.probability"] = [_("The probability is a per cent from 0 to 100.")]
+        kind = row.get("kind") or Stage.Kind.OPEN
+        if kind not in Stage.Kind.values:
+            errors[f"{key}.kind"] = [_("Choose in progress, won or lost.")]
+        color = (row.get("color") or "#4f6bed").strip()
+        if not COLOR.match(color):
+            errors[f"{key}.color"] = [_("A colour is written as #RRGGBB.")]
+        try:
+            order = int(row.get("order", i))
+        except (TypeError, ValueError):
+            order = i
+        kept.append(
+            {
+                "id": pk,
+                "name": name[:100],
+                "client_label": (row.get("client_label") or "").strip()[:100],
+                "probability": probability,
+                "kind": kind,
+                "order": max(0, min(order, 32767)),
+                "color": color,
+            }
+        )
+    kinds = [s["kind"] for s in kept]
+    if not any(k == Stage.Kind.OPEN for k in kinds):
+        errors.setdefault("stages", []).append(_("A pipeline needs at least one open stage."))
+    # One won and one lost stage: the forecast, the KPIs and the loss reasons each read one
+    # terminal stage, and a board with two "won" columns asks which one counts.
+    if kinds.count(Stage.Kind.WON) != 1:
+        errors.setdefault("stages", []).append(_("A pipeline has exactly one won stage."))
+    if kinds.count(Stage.Kind.LOST) != 1:
+        errors.setdefault("stages", []).append(_("A pipeline has exactly one lost stage."))
+    deleted = set(existing) - {s["id"] for s in kept}
+    for pk in deleted:
+        if not any(r.get("id") == pk and r.get("delete") for r in stages):
+            # A stage left out of the list is kept as it is, not deleted by omission.
+            stage = existing[pk]
+            kept.append({"id": pk, **{f: getattr(stage, f) for f in STAGE_FIELDS}})
+    return kept
+
+
+def pipeline_save(
+    *,
+    actor: User | None,
+    pipeline: Pipeline | None = None,
+    name: str,
+    stages: list[dict],
+    order: int = 0,
+    is_active: bool = True,
+    currency: str = "RUB",
+) -> Pipeline:
+    """Create a pipeline (``pipeline`` None) or change one, with its stages: each row a dict of
+    ``id`` (None for a new stage), name, client_label, probability, kind, order, color and
+    ``delete``. A stage that holds deals cannot be deleted. Raises ValidationError keyed
+    ``name``, ``currency``, ``stages`` and ``stages.<i>.<field>``."""
+    require_permission(actor, "deals.change_pipeline" if pipeline else "deals.add_pipeline")
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Name the pipeline.")]
+    elif Pipeline.objects.filter(name__iexact=name).exclude(pk=getattr(pipeline, "pk", None)):
+        errors["name"] = [_("A pipeline with this name already exists.")]
+    code = _clean_currency(currency, errors)
+    rows = _clean_stages(pipeline, stages, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if pipeline is None:
+            pipeline = Pipeline(name=name[:100])
+        pipeline.name, pipeline.order, pipeline.currency = name[:100], order, code
+        pipeline.is_active = is_active
+        pipeline.save()
+        keep = {r["id"] for r in rows if r["id"] is not None}
+        pipeline.stages.exclude(pk__in=keep).delete()
+        # Names are unique per pipeline: park the renamed ones first so that two stages may
+        # swap names in one save.
+        for row in rows:
+            if row["id"] is not None:
+                Stage.objects.filter(pk=row["id"]).update(name=f"\x01{row['id']}")
+        for row in rows:
+            values = {f: row[f] for f in STAGE_FIELDS}
+            if row["id"] is None:
+                Stage.objects.create(pipeline=pipeline, **values)
+            else:
+                Stage.objects.filter(pk=row["id"], pipeline=pipeline).update(**values)
+    return pipeline
+
+
+def loss_reason_save(
+    *,
+    actor: User | None,
+    reason: LossReason | None = None,
+    name: str,
+    order: int = 0,
+    is_active: bool = True,
+) -> LossReason:
+    require_permission(actor, "deals.change_lossreason" if reason else "deals.add_lossreason")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Name the reason.")]})
+    if LossReason.objects.filter(name__iexact=name).exclude(pk=getattr(reason, "pk", None)):
+        raise ValidationError({"name": [_("This reason already exists.")]})
+    reason = reason or LossReason()
+    reason.name, reason.order, reason.is_active = name[:100], max(0, order), is_active
+    reason.save()
+    return reason

@@ -131,3 +131,96 @@ def test_update_changes_only_what_differs(manager):
     assert deal.amount == Decimal("99.99")
     with pytest.raises(ValidationError):
         deal_update(actor=manager, deal=deal, stage=None)
+
+
+# --- pipelines, stages, loss reasons, tags, deletion -----------------------------------------
+
+
+def _rows(pipeline):
+    return [
+        {
+            "id": s.pk,
+            "name": s.name,
+            "client_label": s.client_label,
+            "probability": s.probability,
+            "kind": s.kind,
+            "order": s.order,
+            "color": s.color,
+        }
+        for s in pipeline.stages.order_by("order")
+    ]
+
+
+def test_pipeline_save_needs_a_head_and_keeps_stages_left_out(head, manager):
+    from deals.services.deals import pipeline_save
+
+    pipeline = PipelineFactory(name="Мебель")
+    with pytest.raises(PermissionDenied):
+        pipeline_save(actor=manager, pipeline=pipeline, name="Мебель", stages=_rows(pipeline))
+
+    rows = _rows(pipeline)
+    rows[0]["name"], rows[1]["name"] = rows[1]["name"], rows[0]["name"]  # two stages swap names
+    pipeline_save(actor=head, pipeline=pipeline, name="Мебель на заказ", stages=rows)
+
+    pipeline.refresh_from_db()
+    assert pipeline.name == "Мебель на заказ"
+    assert list(pipeline.stages.order_by("order").values_list("name", flat=True))[:2] == [
+        "Замер",
+        "Заявка",
+    ]
+
+
+def test_pipeline_save_refuses_a_stage_of_another_pipeline(head):
+    from deals.services.deals import pipeline_save
+
+    pipeline, other = PipelineFactory(name="А"), PipelineFactory(name="Б")
+    rows = _rows(pipeline)
+    rows[0]["id"] = other.stages.first().pk
+
+    with pytest.raises(ValidationError) as error:
+        pipeline_save(actor=head, pipeline=pipeline, name="А", stages=rows)
+
+    assert "stages.0.id" in error.value.message_dict
+    assert other.stages.first().pipeline == other
+
+
+def test_loss_reasons_have_unique_names(head):
+    from deals.services.deals import loss_reason_save
+
+    loss_reason_save(actor=head, name="Дорого")
+    with pytest.raises(ValidationError):
+        loss_reason_save(actor=head, name="дорого")
+
+
+def test_tags_are_set_and_a_deal_is_deleted_only_by_an_admin(admin_user, manager):
+    from contacts.models import Tag
+    from deals.models import Deal
+    from deals.services.deals import deal_delete, deal_set_tags
+
+    deal = DealFactory(owner=manager)
+    deal_set_tags(actor=manager, deal=deal, tags=[Tag.objects.create(name="VIP")])
+    assert list(deal.tags.values_list("name", flat=True)) == ["VIP"]
+
+    with pytest.raises(PermissionDenied):
+        deal_delete(actor=manager, deal=deal)
+    deal_delete(actor=admin_user, deal=deal)
+    assert not Deal.objects.filter(pk=deal.pk).exists()
+
+
+def test_the_board_selector_counts_sums_and_pages_each_column(manager):
+    from deals.selectors.deals import board_columns, column_page
+
+    pipeline = PipelineFactory()
+    first = stage(pipeline, "Заявка")
+    for i in range(17):
+        DealFactory(pipeline=pipeline, stage=first, owner=manager, amount=Decimal(100 + i))
+
+    columns = board_columns(manager, pipeline, per_column=10)
+    more, after = column_page(manager, first, after=columns[0].next_cursor, size=10)
+
+    assert columns[0].count == 17
+    assert dict(columns[0].sums) == {"RUB": sum(Decimal(100 + i) for i in range(17))}
+    assert len(columns[0].deals) == 10
+    assert len(more) == 7
+    assert after is None
+    assert {d.pk for d in columns[0].deals}.isdisjoint({d.pk for d in more})
