@@ -76,6 +76,10 @@ class Registry(Generic[T]):
         self._entries[key] = _Entry(item=item, order=order)
         return item
 
+    def unregister(self, key: str) -> None:
+        """Take ``key`` out (a test's override of an extension point)."""
+        self._entries.pop(key, None)
+
     def get(self, key: str, default: T | None = None) -> T | None:
         entry = self._entries.get(key)
         return default if entry is None else entry.item
