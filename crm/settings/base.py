@@ -325,6 +325,10 @@ SPECTACULAR_SETTINGS = {
         "PhoneKindEnum": "contacts.models.Phone.Kind",
         "EmailKindEnum": "contacts.models.Email.Kind",
         "InteractionKindEnum": "contacts.models.Interaction.Kind",
+        "ConsentPurposeEnum": "contacts.models.Consent.Purpose",
+        "MessagePurposeEnum": "crm.messaging.models.Purpose",
+        "SuppressionReasonEnum": "crm.messaging.models.Suppression.Reason",
+        "LeadJunkReasonEnum": "deals.models.Lead.JunkReason",
     },
 }
 
