@@ -103,7 +103,10 @@ MOVERS = {
 
 
 def test_every_registered_mover_has_a_case_here():
-    assert set(hooks.merge_movers()) == set(MOVERS)
+    # the customer base's own movers; those of the apps above it are tested there
+    # (deals/tests/test_deal_card.py for deals, leads and invoices)
+    ours = {k for k, m in hooks.merge_movers().items() if m.move.__module__.startswith("contacts")}
+    assert ours == set(MOVERS)
 
 
 @pytest.mark.parametrize("kind", sorted(MOVERS))

@@ -199,19 +199,31 @@ def test_the_contact_card_lists_the_clients_deals(client, manager, deal):
     assert "Кухня Петрова" in html
 
 
-def test_a_merge_moves_deals_to_the_kept_contact_and_undo_moves_them_back(head, manager, deal):
+def test_a_merge_moves_deals_leads_and_invoices_to_the_kept_contact_and_undo_moves_them_back(
+    head, manager, deal
+):
     from contacts.services import contact_merge_undo
+    from deals.models import Invoice
+
+    from .factories import LeadFactory
 
     kept = ContactFactory(owner=manager)
     dropped = deal.contact
+    lead = LeadFactory(contact=dropped, owner=manager)
+    invoice = Invoice.objects.create(
+        year=2026, number=900, deal=deal, contact=dropped, owner=manager
+    )
+    records = (deal, lead, invoice)
 
     merge = contact_merge(actor=head, keep=kept, drop=dropped)
-    deal.refresh_from_db()
-    assert deal.contact == kept
+    for record in records:
+        record.refresh_from_db()
+    assert [r.contact for r in records] == [kept, kept, kept]
 
     contact_merge_undo(actor=head, merge=merge)
-    deal.refresh_from_db()
-    assert deal.contact == dropped
+    for record in records:
+        record.refresh_from_db()
+    assert [r.contact for r in records] == [dropped, dropped, dropped]
 
 
 def test_deals_are_found_by_the_global_search(client, manager, deal, manager2):
