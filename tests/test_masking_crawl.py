@@ -35,9 +35,24 @@ from contacts.models import (
     Purchase,
 )
 from contacts.selectors import duplicate_groups
+from crm.automation.models import AutomationRule, AutomationRun
 from crm.demo import demo_load_all
+from crm.messaging.models import MessageTemplate, OutboundMessage, Suppression
 from crm.models import Notification, Task, Team, User
 from crm.navigation import navigation_for
+from crm.routing.models import Assignment, RoutingRule
+from deals.models import (
+    Deal,
+    DealLine,
+    Invoice,
+    Lead,
+    Payment,
+    Pipeline,
+    Product,
+    RepeatDealRule,
+    SalesPlan,
+    WebForm,
+)
 
 from .routes import routes
 
@@ -59,7 +74,34 @@ API_MODELS = {
     "team": Team,
     "task": Task,
     "notification": Notification,
+    # sales and the engines under it
+    "deal": Deal,
+    "pipeline": Pipeline,
+    "lead": Lead,
+    "webform": WebForm,
+    "product": Product,
+    "deal-line": DealLine,
+    "invoice": Invoice,
+    "payment": Payment,
+    "salesplan": SalesPlan,
+    "repeatdealrule": RepeatDealRule,
+    "routing-rule": RoutingRule,
+    "routing-assignment": Assignment,
+    "automation-rule": AutomationRule,
+    "automation-run": AutomationRun,
+    "messagetemplate": MessageTemplate,
+    "suppression": Suppression,
+    "outboundmessage": OutboundMessage,
 }
+API_NAMESPACES = (
+    "api",
+    "contacts-api",
+    "deals-api",
+    "routing-api",
+    "automation-api",
+    "messaging-api",
+)
+PAGE_NAMESPACES = ("contacts", "deals", "routing", "automation", "messaging")
 # Staff pages by id: which records their ``pk`` is.
 PAGE_MODELS = {
     "contacts:contact-detail": Contact,
@@ -67,6 +109,21 @@ PAGE_MODELS = {
     "contacts:contact-timeline": Contact,
     "contacts:company-detail": Company,
     "contacts:company-edit": Company,
+    "deals:board": Pipeline,
+    "deals:deal-detail": Deal,
+    "deals:deal-edit": Deal,
+    "deals:pipeline-edit": Pipeline,
+    "deals:lead-detail": Lead,
+    "deals:lead-convert": Lead,
+    "deals:webform-detail": WebForm,
+    "deals:webform-edit": WebForm,
+    "deals:product-edit": Product,
+    "deals:invoice-detail": Invoice,
+    "deals:robots": Pipeline,
+    "deals:robot-edit": AutomationRule,
+    "deals:generator-edit": RepeatDealRule,
+    "routing:rule-edit": RoutingRule,
+    "messaging:template-edit": MessageTemplate,
 }
 
 
@@ -118,14 +175,14 @@ def _urls(user) -> tuple[list[str], list[str]]:
         if "format" in route.params:
             continue  # the same endpoint with a format suffix
         namespace, _sep, name = route.name.rpartition(":")
-        if namespace in ("api", "contacts-api"):
+        if namespace in API_NAMESPACES:
             base, _sep, kind = name.rpartition("-")
             model = API_MODELS.get(base)
             if kind == "list":
                 api.append(reverse(route.name))
             elif kind == "detail" and model is not None:
                 api += [reverse(route.name, kwargs={"pk": pk}) for pk in _sample_ids(model, user)]
-        elif namespace == "contacts":
+        elif namespace in PAGE_NAMESPACES:
             if not route.params:
                 pages.append(reverse(route.name))
             elif route.name in PAGE_MODELS:
