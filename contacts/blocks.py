@@ -6,10 +6,10 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from crm.quick_tasks import QuickTaskForm, task_default_due
 from crm.task_subjects import TASK_SUBJECTS
 
 from . import selectors
-from .forms import QuickTaskForm, task_default_due
 from .hooks import CARD_BLOCKS, CardBlock
 from .models import Company, Contact
 

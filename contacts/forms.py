@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 
@@ -13,8 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import DateTimeInput, ServiceForm
-from crm.models import Role, Task, User
+from crm.forms import ServiceForm
+from crm.models import Role, User
 from crm.selectors import users_assignable_by
 
 from .models import Channel, Company, Consent, Contact, CustomField, Email, Phone, Source
@@ -292,33 +291,6 @@ class CompanyForm(CustomFieldsMixin, ServiceForm):
 
 
 # --- notes, tasks, consents, merge ---------------------------------------------------------
-
-
-def task_default_due() -> dt.datetime:
-    """When a task from the card is due unless said otherwise: today at 18:00, or tomorrow
-    at 18:00 once that has passed."""
-    now = timezone.localtime()
-    due = now.replace(hour=18, minute=0, second=0, microsecond=0)
-    return due if due > now else due + dt.timedelta(days=1)
-
-
-class QuickTaskForm(ServiceForm):
-    """ "Call back tomorrow" on the client's card: what, by when and for whom (oneself unless
-    chosen); the rest of a task is edited on its own page."""
-
-    model = Task
-    model_fields = ("title", "due_at", "assignee")
-    widgets = {"due_at": DateTimeInput()}
-    prefix = "task"
-
-    def __init__(self, *args, assignees: QuerySet[User] | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["due_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
-        self.fields["title"].widget.attrs.update({"placeholder": _("Call back, send an offer…")})
-        if assignees is not None:
-            self.fields["assignee"].queryset = assignees
-        self.fields["assignee"].required = False
-        self.fields["assignee"].empty_label = _("Me")
 
 
 class NoteForm(forms.Form):

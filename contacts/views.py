@@ -18,11 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from crm import services as crm_services
 from crm.http import client_ip
 from crm.keyset import keyset_page
-from crm.models import Task
-from crm.selectors import users_assignable_by
+from crm.quick_tasks import quick_task_create
 from crm.services import BulkReadRefused
 
 from . import hooks, selectors, services
@@ -35,7 +33,6 @@ from .forms import (
     ContactForm,
     ListFilterForm,
     NoteForm,
-    QuickTaskForm,
     owners_for_filter,
     points_formsets,
     points_from,
@@ -390,27 +387,8 @@ def _task_add(request: HttpRequest, party: Contact | Company) -> HttpResponse:
     card's open-tasks block again — the new task in it, or the form with its errors (400)."""
     user = request.user
     _require(user, "crm.add_task")
-    form = QuickTaskForm(request.POST, assignees=users_assignable_by(user))
-    task = None
-    if form.is_valid():
-        data = form.service_data()
-        try:
-            task = crm_services.task_create(
-                actor=user,
-                title=data["title"],
-                due_at=data["due_at"],
-                assignee=data.get("assignee"),
-                priority=Task.Priority.NORMAL,
-                subject=party,
-            )
-        except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
-                form.add_error(key if key in form.fields else None, errors)
+    task, form = quick_task_create(request, party)
     if not request.htmx:
-        if task is not None:
-            messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})
-        else:
-            messages.error(request, " ".join(e for es in form.errors.values() for e in es))
         return redirect(party)
     context = tasks_block_context(party, user, form=None if task is not None else form)
     return render(

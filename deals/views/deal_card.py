@@ -14,12 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contacts import masking
 from contacts import selectors as contact_selectors
-from contacts.forms import QuickTaskForm, task_default_due
 from contacts.models import Tag
 from crm import services as crm_services
 from crm.http import client_ip
-from crm.models import AccessLog, Task, User
-from crm.selectors import users_assignable_by
+from crm.models import AccessLog, User
+from crm.quick_tasks import QuickTaskForm, quick_task_create, task_default_due
 
 from ..forms_deals import DealForm
 from ..hooks import deal_card_blocks
@@ -203,29 +202,10 @@ def deal_task_add(request: HttpRequest, pk: int) -> HttpResponse:
     require(user, "deals.view_deal")
     require(user, "crm.add_task")
     deal = get_object_or_404(selectors.deals_visible_to(user), pk=pk)
-    form = QuickTaskForm(request.POST, assignees=users_assignable_by(user))
-    task = None
-    if form.is_valid():
-        data = form.service_data()
-        try:
-            task = crm_services.task_create(
-                actor=user,
-                title=data["title"],
-                due_at=data["due_at"],
-                assignee=data.get("assignee"),
-                priority=Task.Priority.NORMAL,
-                subject=deal,
-            )
-        except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
-                form.add_error(key if key in form.fields else None, errors)
+    task, form = quick_task_create(request, deal)
     if task is not None:
         services.deal_touch(deal_id=deal.pk)
     if not request.htmx:
-        if task is not None:
-            messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})
-        else:
-            messages.error(request, " ".join(e for es in form.errors.values() for e in es))
         return redirect(deal)
     context = tasks_context(deal, user, form=None if task is not None else form)
     return render(
