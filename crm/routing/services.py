@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import Case, Q, When
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -544,6 +544,30 @@ def _pending_ids(routing: RoutingKind, limit: int) -> list[int]:
     return list(itertools.islice(iter(routing.pending()), limit))
 
 
+def _claim(routing: RoutingKind, ids: list[int], limit: int) -> list:
+    """Lock up to ``limit`` of the items ``ids`` still without anyone, by id. SKIP LOCKED: an
+    item another worker holds is theirs to route; waiting for it would only find it
+    assigned."""
+    if not ids or limit < 1:
+        return []
+    claimed = (
+        routing.model._default_manager.select_for_update(skip_locked=True)
+        .filter(pk__in=ids)
+        .order_by("pk")[:limit]
+    )
+    return [item for item in claimed if not routing.is_assigned(item)]
+
+
+def _in_batch_transaction(route):
+    """Run ``route()`` in the batch's transaction; the assignments it made."""
+    outermost = not transaction.get_connection().in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            _commit_without_waiting_for_the_disk()
+        routed = route()
+    return [assignment for assignment in routed.values() if assignment is not None]
+
+
 def routing_route_batch(
     *,
     kind: str,
@@ -551,32 +575,21 @@ def routing_route_batch(
     limit: int = BATCH,
     now: dt.datetime | None = None,
 ) -> list[Assignment]:
-    """Route up to ``limit`` of the items ``item_ids`` (the first of them first, the rest by
-    id; by default the kind's pending items) in one transaction, and return the assignments
-    made. Items another worker is routing right now are left to it and assigned ones are left
-    alone, so workers calling this at once take disjoint batches (see the module's
-    docstring)."""
+    """Route up to ``limit`` of the items ``item_ids`` (by default the kind's pending items),
+    by id, in one transaction, and return the assignments made. Items another worker is
+    routing right now are left to it and assigned ones are left alone, so workers calling
+    this at once take disjoint batches (see the module's docstring)."""
     routing = routing_kind(kind)
     now = now or timezone.now()
     ids = list(item_ids) if item_ids is not None else _pending_ids(routing, limit * PENDING_READ)
     if not ids or limit < 1:
         return []
-    outermost = not transaction.get_connection().in_atomic_block
-    with transaction.atomic():
-        if outermost:
-            _commit_without_waiting_for_the_disk()
-        # SKIP LOCKED: an item another worker holds is theirs to route; waiting for it would
-        # only find it assigned.
-        claimed = (
-            routing.model._default_manager.select_for_update(skip_locked=True)
-            .filter(pk__in=ids)
-            .order_by(Case(When(pk=ids[0], then=0), default=1), "pk")[:limit]
-        )
-        items = [item for item in claimed if not routing.is_assigned(item)]
-        if not items:
-            return []
-        routed = _route_many(routing, items, now=now)
-    return [assignment for assignment in routed.values() if assignment is not None]
+
+    def route() -> dict:
+        items = _claim(routing, ids, limit)
+        return _route_many(routing, items, now=now) if items else {}
+
+    return _in_batch_transaction(route)
 
 
 def routing_route(*, kind: str, item_id: int, now: dt.datetime | None = None) -> Assignment | None:
@@ -590,15 +603,27 @@ def routing_route(*, kind: str, item_id: int, now: dt.datetime | None = None) ->
 def routing_route_with_pending(
     *, kind: str, item_id: int, limit: int = BATCH, now: dt.datetime | None = None
 ) -> list[Assignment]:
-    """What a task started for one new item does: route it together with other items of its
-    kind waiting for someone, in one batch. A burst of new items is thus drained by a few
-    batches, and the tasks of the items already routed by then only find them assigned."""
+    """What a task started for one new item does: route it first, together with other items
+    of its kind waiting for someone, in one batch. A burst of new items is thus drained by a
+    few batches, and the tasks of the items routed by then cost one read: their item is
+    assigned, or locked by the batch routing it."""
     routing = routing_kind(kind)
+    now = now or timezone.now()
     item = routing.model._default_manager.filter(pk=item_id).first()
     if item is None or routing.is_assigned(item):
         return []
-    others = [pk for pk in _pending_ids(routing, limit * PENDING_READ) if pk != item_id]
-    return routing_route_batch(kind=kind, item_ids=[item_id, *others], limit=limit, now=now)
+
+    def route() -> dict:
+        own = _claim(routing, [item_id], 1)
+        if not own:
+            return {}
+        # Only now the pending ones are read: a task whose item is in another batch stops at
+        # the claim above, cheaply, and leaves the processors to the batches.
+        others = [pk for pk in _pending_ids(routing, limit * PENDING_READ) if pk != item_id]
+        items = own + _claim(routing, others, limit - 1)
+        return _route_many(routing, items, now=now)
+
+    return _in_batch_transaction(route)
 
 
 def routing_route_pending(
