@@ -31,6 +31,7 @@ import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -544,7 +545,7 @@ def _pending_ids(routing: RoutingKind, limit: int) -> list[int]:
     return list(itertools.islice(iter(routing.pending()), limit))
 
 
-def _claim(routing: RoutingKind, ids: list[int], limit: int) -> list:
+def _claim(routing: RoutingKind, ids: list[int], limit: int, hinted: list[str]) -> list:
     """Lock up to ``limit`` of the items ``ids`` still without anyone, by id. SKIP LOCKED: an
     item another worker holds is theirs to route; waiting for it would only find it
     assigned."""
@@ -555,16 +556,68 @@ def _claim(routing: RoutingKind, ids: list[int], limit: int) -> list:
         .filter(pk__in=ids)
         .order_by("pk")[:limit]
     )
-    return [item for item in claimed if not routing.is_assigned(item)]
+    items = [item for item in claimed if not routing.is_assigned(item)]
+    hinted += _hint_claimed(routing.code, items)
+    return items
+
+
+# --- the hint that an item is taken care of ----------------------------------------------------
+#
+# A burst of new items queues a task per item, and the first of them routes a whole batch:
+# most tasks then find their item taken. Each task runs on a database connection of its own
+# (the worker closes them around every task), and opening one costs far more than the check it
+# is opened for; so a batch also notes its items in the cache, and a task whose item is noted
+# stops there. The note is only a hint — the row locks decide who routes what — and it errs on
+# one side only: a batch that fails removes its notes, and an item whose batch died with its
+# worker is routed by the task's retry or by the sweep of pending items a minute later.
+
+CLAIMED_HINT_SECONDS = 120
+
+
+def _hint_key(code: str, item_id: int) -> str:
+    return f"routing:claimed:{code}:{item_id}"
+
+
+def _hint_claimed(code: str, items: list) -> list[str]:
+    keys = [_hint_key(code, item.pk) for item in items]
+    if keys:
+        try:
+            cache.set_many(dict.fromkeys(keys, 1), timeout=CLAIMED_HINT_SECONDS)
+        except Exception:  # the cache is down: the tasks check the database instead
+            log.warning("routing: cannot note claimed items in the cache", exc_info=True)
+            return []
+    return keys
+
+
+def _hinted(code: str, item_id: int) -> bool:
+    try:
+        return bool(cache.get(_hint_key(code, item_id)))
+    except Exception:
+        log.warning("routing: cannot read the cache", exc_info=True)
+        return False
+
+
+def _forget_hints(keys: list[str]) -> None:
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        log.warning("routing: cannot remove notes from the cache", exc_info=True)
 
 
 def _in_batch_transaction(route):
-    """Run ``route()`` in the batch's transaction; the assignments it made."""
+    """Run ``route(hinted)`` in the batch's transaction; the assignments it made."""
     outermost = not transaction.get_connection().in_atomic_block
-    with transaction.atomic():
-        if outermost:
-            _commit_without_waiting_for_the_disk()
-        routed = route()
+    hinted: list[str] = []
+    try:
+        with transaction.atomic():
+            routed = route(hinted)
+            if routed and outermost:
+                # Read by PostgreSQL at the commit: set only when there is something to commit.
+                _commit_without_waiting_for_the_disk()
+    except BaseException:
+        if hinted:
+            _forget_hints(hinted)
+        raise
     return [assignment for assignment in routed.values() if assignment is not None]
 
 
@@ -585,8 +638,8 @@ def routing_route_batch(
     if not ids or limit < 1:
         return []
 
-    def route() -> dict:
-        items = _claim(routing, ids, limit)
+    def route(hinted: list[str]) -> dict:
+        items = _claim(routing, ids, limit, hinted)
         return _route_many(routing, items, now=now) if items else {}
 
     return _in_batch_transaction(route)
@@ -609,18 +662,20 @@ def routing_route_with_pending(
     assigned, or locked by the batch routing it."""
     routing = routing_kind(kind)
     now = now or timezone.now()
+    if _hinted(kind, item_id):
+        return []
     item = routing.model._default_manager.filter(pk=item_id).first()
     if item is None or routing.is_assigned(item):
         return []
 
-    def route() -> dict:
-        own = _claim(routing, [item_id], 1)
+    def route(hinted: list[str]) -> dict:
+        own = _claim(routing, [item_id], 1, hinted)
         if not own:
             return {}
         # Only now the pending ones are read: a task whose item is in another batch stops at
         # the claim above, cheaply, and leaves the processors to the batches.
         others = [pk for pk in _pending_ids(routing, limit * PENDING_READ) if pk != item_id]
-        items = own + _claim(routing, others, limit - 1)
+        items = own + _claim(routing, others, limit - 1, hinted)
         return _route_many(routing, items, now=now)
 
     return _in_batch_transaction(route)
