@@ -11,6 +11,7 @@ import zoneinfo
 from collections import Counter
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections, transaction
 
 from crm.models import Role, User
@@ -163,6 +164,47 @@ def test_the_task_routes_its_item_first_with_the_others_waiting_and_then_nothing
     assert owners_of(leads) == [b.pk, a.pk, b.pk, a.pk]  # the task's own lead went first
     assert tasks.route_item(CODE, leads[0].pk) == 0
     assert Assignment.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_the_task_of_an_item_a_batch_took_stops_at_the_cache_note(db, django_assert_num_queries):
+    (a,) = people(1)
+    rule(people=[a])
+    leads = LeadFactory.create_batch(3)
+    assert tasks.route_item(CODE, leads[0].pk) == 3
+
+    with django_assert_num_queries(0):
+        assert tasks.route_item(CODE, leads[1].pk) == 0
+
+
+@pytest.mark.django_db
+def test_a_failed_batch_takes_its_notes_back_and_the_next_task_routes(db, monkeypatch):
+    (a,) = people(1)
+    rule(people=[a])
+    leads = LeadFactory.create_batch(3)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the batch failed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_route_many", broken)
+        with pytest.raises(RuntimeError):
+            tasks.route_item(CODE, leads[0].pk)
+    assert not cache.get_many([f"routing:claimed:{CODE}:{lead.pk}" for lead in leads])
+
+    assert tasks.route_item(CODE, leads[2].pk) == 3
+    assert owners_of(leads) == [a.pk] * 3
+
+
+@pytest.mark.django_db
+def test_the_batch_task_routes_the_pending_items(db):
+    a, b = people(2)
+    rule(people=[a, b])
+    leads = LeadFactory.create_batch(3)
+
+    assert tasks.route_batch(CODE) == 3
+    assert tasks.route_batch(CODE, [leads[0].pk]) == 0
+    assert Counter(owners_of(leads)) == {a.pk: 2, b.pk: 1}
 
 
 @pytest.mark.django_db
