@@ -20,6 +20,9 @@ transaction per batch (see ``routing_route_batch``; ``routing_route`` is a batch
 4. Inside the batch the choices are made in memory, item after item, the turn moving on and
    each item given counting in its person's load, so the batch assigns exactly as the same
    items routed one by one would.
+5. A task started for one new item routes a batch of the items waiting (``routing_route_
+   with_pending``); the tasks of the other items of the burst then find theirs taken, first
+   by a note in the cache (a hint only, see ``CLAIMED_HINT_SECONDS``), else by the row.
 """
 
 from __future__ import annotations
@@ -308,11 +311,6 @@ def _pointers_locked(rules: Iterable[RoutingRule]) -> dict[int, RoundRobinPointe
     )
     pointers = RoundRobinPointer.objects.select_for_update().filter(rule_id__in=rule_ids)
     return {p.rule_id: p for p in pointers.order_by("rule_id")}
-
-
-def _site_language_reason(details: list[dict]) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return reason_render(details)[:500]
 
 
 def _choose(kind, rule, candidates, pointer, *, now, loads, exclude, item, manager):
