@@ -13,6 +13,9 @@ from collections import Counter
 import pytest
 from django.core.cache import cache
 from django.db import connection, connections, transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from crm.models import Role, User
 from crm.routing import services, tasks
@@ -340,3 +343,59 @@ def test_batches_of_two_rules_sharing_a_capped_person_never_take_them_over_the_c
 
     assert (len(one.result), len(two.result)) == (3, 0)
     assert Lead.objects.filter(owner=shared).count() == 3
+
+
+# --- a batch is the same as one by one -------------------------------------------------------
+
+person = st.tuples(
+    st.sampled_from([a.value for a in User.Availability]),
+    st.one_of(st.none(), st.integers(1, 4)),
+)
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    specs=st.lists(person, min_size=1, max_size=5),
+    rule_cap=st.one_of(st.none(), st.integers(1, 5)),
+    strategy=st.sampled_from([s.value for s in Strategy]),
+    languages=st.lists(st.sampled_from(["ru", "en", "de"]), min_size=1, max_size=15),
+    client_manager=st.integers(0, 5),
+)
+def test_a_batch_assigns_exactly_as_the_same_items_one_by_one(
+    db, specs, rule_cap, strategy, languages, client_manager
+):
+    with transaction.atomic():
+        team = TeamFactory()
+        users = []
+        for i, (availability, cap) in enumerate(specs):
+            user = UserFactory(
+                role=Role.MANAGER, team=team, availability=availability, last_name=f"P{i}"
+            )
+            RoutingProfile.objects.create(user=user, cap=cap, skills=["en"] if i % 2 else [])
+            users.append(user)
+        rule(strategy=strategy, cap=rule_cap, people=users)
+        sticky = users[client_manager].pk if client_manager < len(users) else None
+        leads = [
+            LeadFactory(language=lang, custom={"client_manager": sticky} if sticky else {})
+            for lang in languages
+        ]
+
+        def outcome():
+            rows = Assignment.objects.order_by("item_id").values_list(
+                "item_id", "user_id", "reason"
+            )
+            return list(rows), RoundRobinPointer.objects.values_list("last_user", "turns").get()
+
+        with transaction.atomic():
+            for lead in leads:
+                services.routing_route(kind=CODE, item_id=lead.pk, now=NOON)
+            one_by_one = outcome()
+            transaction.set_rollback(True)
+
+        services.routing_route_batch(kind=CODE, item_ids=[lead.pk for lead in leads], now=NOON)
+
+        assert outcome() == one_by_one
+        transaction.set_rollback(True)
