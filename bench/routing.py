@@ -2,7 +2,8 @@
 
 10,000 new leads are routed by 4 Celery worker processes at once (each a prefork worker of one
 process on the ``routing`` queue), by one round-robin rule over a team of 20 managers, as they
-would be after a burst of web-form requests. The messages are queued first; the time is from
+would be after a burst of web-form requests (one message per lead, in the order they came; the
+tasks route them in batches, see ``crm/routing/services.py``). The messages are queued first; the time is from
 the first assignment to the last (and, besides, from the workers' start to the end); then checked: each lead assigned exactly once (one assignment row per
 lead, agreeing with the lead's owner) and nobody skipped (the counts per manager differ by one
 at most).
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     from crm.celery import app
     from crm.models import Role, Team, User
     from crm.routing.models import Assignment, Strategy
-    from crm.routing.services import routing_rule_create
+    from crm.routing.services import BATCH, routing_rule_create
     from deals.models import Lead
 
     call_command("migrate", verbosity=0)
@@ -160,13 +161,15 @@ def main(argv: list[str] | None = None) -> None:
                 source="web_form",
                 channel="web_form",
                 region="Москва",
-                created_at=now,
+                # A burst of requests: each lead a millisecond after the one before.
+                created_at=now + dt.timedelta(milliseconds=n),
             )
             for n in range(args.leads)
         ),
         batch_size=2000,
     )
-    ids = list(Lead.objects.values_list("pk", flat=True))
+    # The messages go in the order the leads came in, as the signals would send them.
+    ids = list(Lead.objects.order_by("created_at", "pk").values_list("pk", flat=True))
     clock.step(f"{len(ids)} leads, {MANAGERS} managers, one round-robin rule")
 
     # The messages are queued first, as a burst of requests would leave them, so that the
@@ -234,6 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         "workers": args.workers,
         "managers": MANAGERS,
         "strategy": "round_robin",
+        "batch": BATCH,
         "assign": assign_how,
         "seconds": round(took, 1),
         "seconds_with_worker_start": round(wall, 1),
