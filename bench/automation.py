@@ -14,22 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import time
 from pathlib import Path
 
-from .common import Clock, database_name, database_url, setup_django
+from .common import Clock, database_name, database_url, percentile, setup_django
 from .seed import recreate_database
 
 HERE = Path(__file__).resolve().parent
 TARGET_MS = 100
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def summary(samples: list[float]) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from urllib.parse import urlsplit
@@ -44,3 +45,9 @@ class Clock:
         took, self.last = now - self.last, now
         print(f"{now - self.started:8.1f}s  {what} ({took:.1f}s)", flush=True)
         return took
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """Nearest-rank percentile: a value that was measured, never an interpolation."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]

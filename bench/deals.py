@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import random
 import statistics
@@ -24,18 +23,13 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from .common import Clock, database_name, database_url
+from .common import Clock, database_name, database_url, percentile
 from .common import setup_django as _setup_django
 from .seed import recreate_database
 
 HERE = Path(__file__).resolve().parent
 TARGET_MS = 300
 BATCH = 5000
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def seed(deals: int, rng: random.Random) -> dict:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import platform
 import random
@@ -25,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .common import database_name, database_url, setup_django
+from .common import database_name, database_url, percentile, setup_django
 
 HERE = Path(__file__).resolve().parent
 TARGETS_MS = {"lookup": 20, "search": 100, "card": 150}
@@ -49,9 +48,7 @@ class Result:
     extra: dict = field(default_factory=dict)
 
     def percentile(self, p: float) -> float:
-        """Nearest-rank percentile."""
-        ordered = sorted(self.samples_ms)
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+        return percentile(self.samples_ms, p)
 
     def as_dict(self) -> dict:
         p95 = self.percentile(95)
