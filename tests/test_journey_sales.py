@@ -122,6 +122,11 @@ def reload_until_visible(page, locator, *, tries: int = 30) -> None:
     expect(locator).to_be_visible()
 
 
+def current_area(page):
+    """The menu's entry marked as the current page (one, even where areas nest)."""
+    return page.get_by_role("navigation", name="Main navigation").locator('[aria-current="page"]')
+
+
 def _column(page, name):
     return page.locator("section.column", has=page.get_by_role("heading", name=name, exact=True))
 
@@ -194,6 +199,7 @@ def test_a_web_form_lead_reaches_a_manager_who_converts_it_and_gets_the_robots_t
     expect(assignment).to_contain_text("Алексей Орлов")
     expect(assignment.locator(".reason")).to_contain_text("Заявки с сайта")
     expect(assignment.locator(".reason")).to_contain_text("round robin")
+    expect(current_area(page)).to_have_text("Leads")
     shot(page, "3-lead-card", full_page=True)
 
     # and converts it into a deal of the furniture pipeline
@@ -283,4 +289,5 @@ def test_a_head_of_sales_changes_a_robot_and_reads_the_teams_forecast(
     expect(row).to_contain_text("500,000")
     expect(row).to_contain_text("30%")
     expect(page.locator(".pf-list")).not_to_contain_text("900,000")
+    expect(current_area(page)).to_have_text("Forecast")
     shot(page, "9-forecast", full_page=True)
