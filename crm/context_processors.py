@@ -10,8 +10,13 @@ def _nav_items(request) -> list[dict]:
     items = []
     for item in navigation_for(request.user):
         url = reverse(item.url_name, kwargs=item.url_kwargs or None)
-        active = path.startswith(url) and (url != "/" or path == "/")
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        matches = path.startswith(url) and (url != "/" or path == "/")
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": matches})
+    # Areas nest (/deals/leads/ inside /deals/): only the closest one is the current page, or
+    # the menu would mark two entries, and announce both as the current page.
+    closest = max((len(i["url"]) for i in items if i["active"]), default=0)
+    for entry in items:
+        entry["active"] = entry["active"] and len(entry["url"]) == closest
     return items
 
 
