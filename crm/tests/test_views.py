@@ -307,3 +307,12 @@ def test_over_https_a_plain_http_next_is_refused(client, manager):
     )
 
     assert response["Location"] == "/"
+
+
+def test_the_menu_marks_only_the_entry_of_the_page(client, head):
+    client.force_login(head)
+
+    html = client.get("/deals/forecast/").content.decode()
+
+    assert html.count('aria-current="page"') == 1
+    assert 'href="/deals/forecast/" class="active"' in html
