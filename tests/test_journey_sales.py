@@ -7,7 +7,7 @@ done by a real Celery worker on the Redis broker:
 2. a head of sales changes a robot's deadline on the robots page and reads the team's
    weighted pipeline and plan against fact on the forecast page.
 
-The pictures are saved as docs/img/journey-sales-<step>.png.
+The pictures are saved as var/screenshots/journey-sales-<step>.png.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
+from conftest import SCREENSHOT_DIR
 from crm.automation.models import AutomationRule
 from crm.routing.models import Strategy
 from crm.routing.services import routing_rule_create
@@ -38,7 +38,9 @@ from deals.tests.factories_forecast import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-OUT = Path(settings.BASE_DIR, "docs", "img")
+# With the other journeys' pictures (conftest.SCREENSHOT_DIR), for people to look at; the
+# guides' pictures in docs/img are made by the screenshot tests.
+OUT = SCREENSHOT_DIR
 
 FURNITURE = [
     ("Заявка", 10, Stage.Kind.OPEN),
