@@ -302,3 +302,14 @@ def test_list_view_filters_sorts_and_pages(
     assert deals[0].title == "Сделка 59"
     second = client.get(response.context["next_url"].replace("?", reverse("deals:deal-list") + "?"))
     assert len(second.context["deals"]) == 10
+
+
+def test_a_head_reaches_the_pipelines_robots_from_the_board(client, head):
+    from deals.tests.factories import PipelineFactory
+
+    pipeline = PipelineFactory()
+    client.force_login(head)
+
+    html = client.get(reverse("deals:board", args=[pipeline.pk])).content.decode()
+
+    assert reverse("deals:robots", args=[pipeline.pk]) in html
