@@ -117,12 +117,7 @@ def _clean_scope(scope: dict) -> dict:
 
 
 def deal_url(deal) -> str:
-    from django.urls import NoReverseMatch
-
-    try:
-        return deal.get_absolute_url()
-    except NoReverseMatch:  # the deal card is another part's page; a link is a nicety
-        return ""
+    return deal.get_absolute_url()
 
 
 def _responsible(deal):

@@ -1,9 +1,8 @@
 """Indexes of the forecast, the KPIs and the sales generator.
 
-They are on tables whose models belong to other parts of the product (deals, leads, the
-timeline, tasks), so they are created here in SQL and left out of those models' Meta: their
-modules stay theirs, and ``makemigrations`` finds nothing to do. CONCURRENTLY: the timeline
-and the tasks are big tables that must keep taking writes while the index is built.
+Two of them are on tables of the apps below sales (the timeline, the tasks), which sales must not
+add to the models of; all are written here in SQL and built CONCURRENTLY, because the timeline
+and the tasks are big tables that must keep taking writes while an index is built.
 """
 
 from django.db import migrations

@@ -60,7 +60,7 @@ def days(n) -> str:
 
 @register.simple_tag(takes_context=True)
 def deal_block(context, block) -> str:
-    """Render a block another part adds to the deal card, with its own context (and the
+    """Render a block an app registers on the deal card, with its own context (and the
     ``deal``, ``user`` and ``block``)."""
     from django.template.loader import render_to_string
 

@@ -127,7 +127,7 @@ def test_the_card_shows_the_lead_the_matched_contact_and_the_blocks(
     contact = ContactFactory(last_name="Петров", first_name="Иван", owner=manager)
     lead = LeadFactory(owner=manager, contact=contact, utm_source="yandex", message="Кухня")
     LeadNoteFactory.create_batch(5, lead=lead, author=manager)
-    registry_override(LEAD_CARD_BLOCKS)
+    registry_override(LEAD_CARD_BLOCKS, clear=True)  # the test's block alone
     LEAD_CARD_BLOCKS.register(
         "test.why",
         lambda obj, user: DealCardBlock(

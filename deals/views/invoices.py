@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -100,10 +100,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _deal_url(deal) -> str:
-    try:
-        return reverse("deals:deal-detail", args=[deal.pk])
-    except NoReverseMatch:  # the deal card is built by another part of sales
-        return reverse("deals:invoice-list")
+    return reverse("deals:deal-detail", args=[deal.pk])
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -140,7 +140,7 @@ def _card(request: HttpRequest, pk: int) -> Lead:
 
 
 def _blocks_html(lead: Lead, request: HttpRequest) -> str:
-    """The blocks other parts add to the card (routing's "why assigned"), each rendered with
+    """The blocks registered on the lead card (routing's "why assigned"), each rendered with
     its own template and context."""
     blocks = hooks.lead_card_blocks(lead, request.user)
     return format_html_join(
@@ -164,12 +164,7 @@ def _blocks_html(lead: Lead, request: HttpRequest) -> str:
 
 
 def _deal_url(lead: Lead) -> str | None:
-    if lead.deal is None:
-        return None
-    try:
-        return lead.deal.get_absolute_url()
-    except NoReverseMatch:  # the deal card is another part's page, not there in every build
-        return None
+    return lead.deal.get_absolute_url() if lead.deal is not None else None
 
 
 def _assignable(user: User):
