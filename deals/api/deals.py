@@ -9,11 +9,10 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contacts.models import Company, Contact
 from contacts.selectors import companies_visible_to, contacts_visible_to
 from crm.api.bases import ScopedViewSet
+from crm.api.fields import ScopedPrimaryKeyField
 from crm.api.permissions import model_permissions
-from crm.models import User
 
 from ..models import Deal, LossReason, Pipeline, Stage
 from ..selectors import deals as selectors
@@ -55,15 +54,10 @@ class PipelineSerializer(serializers.ModelSerializer):
 class DealSerializer(serializers.ModelSerializer):
     pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.all())
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all(), required=False)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False
-    )
-    contact = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.all(), required=False, allow_null=True
-    )
-    company = serializers.PrimaryKeyRelatedField(
-        queryset=Company.objects.all(), required=False, allow_null=True
-    )
+    # Ids the requester may not see are answered like ids that do not exist.
+    owner = ScopedPrimaryKeyField(selectors.deal_owners_for, required=False)
+    contact = ScopedPrimaryKeyField(contacts_visible_to, required=False, allow_null=True)
+    company = ScopedPrimaryKeyField(companies_visible_to, required=False, allow_null=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     currency = serializers.CharField(max_length=3, required=False)
 
@@ -96,24 +90,6 @@ class DealSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def _user(self):
-        return self.context["request"].user
-
-    def validate_contact(self, contact):
-        if contact is not None and not contacts_visible_to(self._user()).filter(pk=contact.pk):
-            raise serializers.ValidationError("There is no such client, or you cannot see it.")
-        return contact
-
-    def validate_company(self, company):
-        if company is not None and not companies_visible_to(self._user()).filter(pk=company.pk):
-            raise serializers.ValidationError("There is no such company, or you cannot see it.")
-        return company
-
-    def validate_owner(self, owner):
-        if not selectors.deal_owners_for(self._user()).filter(pk=owner.pk).exists():
-            raise serializers.ValidationError("You cannot give deals to this person.")
-        return owner
 
     def validate(self, attrs):
         if self.instance is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import QueryDict
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
@@ -147,7 +148,7 @@ class KpiView(ScopedMixin, APIView):
 
 class SalesPlanSerializer(serializers.ModelSerializer):
     manager = ScopedPrimaryKeyField(selectors.managers_in_scope)
-    month = serializers.DateField(help_text="Any day of the month; stored as its first day.")
+    month = serializers.DateField(help_text=_("Any day of the month; stored as its first day."))
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
 
     class Meta:

@@ -146,3 +146,29 @@ def test_pipelines_read_by_managers_written_by_heads(api_client_for, manager, he
         api_client_for(head).post("/api/v1/pipelines/", too_likely, format="json").status_code
         == 400
     )
+
+
+def test_a_client_or_owner_the_manager_may_not_see_is_refused_and_nothing_is_made(
+    api_client_for, manager, manager2, pipeline
+):
+    from contacts.tests.factories import ContactFactory
+
+    theirs = ContactFactory(owner=manager2)
+    api = api_client_for(manager)
+
+    as_client = api.post(
+        "/api/v1/deals/",
+        {"title": "Кухня", "pipeline": pipeline.pk, "contact": theirs.pk},
+        format="json",
+    )
+    to_other = api.post(
+        "/api/v1/deals/",
+        {"title": "Кухня", "pipeline": pipeline.pk, "owner": manager2.pk},
+        format="json",
+    )
+
+    assert as_client.status_code == 400
+    assert "contact" in as_client.json()["fields"]
+    assert to_other.status_code == 400
+    assert "owner" in to_other.json()["fields"]
+    assert not Deal.objects.exists()
