@@ -4,10 +4,21 @@ import zoneinfo
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Task, User, WorkingHours
+
+
+def form_errors_add(form: forms.Form, exc: ValidationError) -> None:
+    """A service's refusal on the form that asked for it: each message next to the field it
+    names, the rest — and a refusal that names no field — at the top of the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 class ServiceForm(forms.Form):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import services
-from .forms import DateTimeInput, ServiceForm
+from .forms import DateTimeInput, ServiceForm, form_errors_add
 from .models import Task, User
 from .selectors import users_assignable_by
 
@@ -67,8 +67,7 @@ def quick_task_create(request, subject: Model) -> tuple[Task | None, QuickTaskFo
                 subject=subject,
             )
         except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
-                form.add_error(key if key in form.fields else None, errors)
+            form_errors_add(form, exc)
     if not request.htmx:
         if task is not None:
             messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})

@@ -27,17 +27,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .api.errors import api_error_response
-from .forms import ApiTokenForm, AvailabilityForm, ProfileForm, TaskForm, WorkingHoursFormSet
+from .forms import (
+    ApiTokenForm,
+    AvailabilityForm,
+    ProfileForm,
+    TaskForm,
+    WorkingHoursFormSet,
+    form_errors_add,
+)
 from .http import client_ip, rate_limited, safe_next
 from .models import Role, Task
 from .navigation import NAVIGATION
 from .search import search_all
 from .tasks import HEARTBEAT_KEY
-
-
-def _form_errors_into(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -97,7 +99,7 @@ def _task_from_form(request, form: TaskForm, task: Task | None = None) -> Task |
             priority=data.get("priority") or Task.Priority.NORMAL,
         )
     except ValidationError as exc:
-        _form_errors_into(form, exc)
+        form_errors_add(form, exc)
         return None
 
 
@@ -251,7 +253,7 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
             )
             status = 200
         except ValidationError as exc:
-            _form_errors_into(token_form, exc)
+            form_errors_add(token_form, exc)
     context = _settings_context(
         request,
         form=ProfileForm(instance=request.user),

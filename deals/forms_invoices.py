@@ -1,22 +1,15 @@
 """Forms of the catalog, a deal's lines and invoices. They only parse what a person typed; the
-services check it and their errors are put back next to the inputs (``errors_into``)."""
+services check it and their errors are put back next to the inputs (``crm.forms.form_errors_add``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Invoice, Product, VatRate
 from .services.deals import CURRENCIES
-
-
-def errors_into(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's errors next to the inputs they are about."""
-    for key, errors in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 class ProductForm(forms.Form):

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.forms import form_errors_add
 from crm.keyset import keyset_page
+from crm.permissions import require_permission
 
 from . import selectors, services
 from .forms import MessageFilterForm, SuppressionForm, TemplateForm
@@ -25,26 +27,13 @@ PAGE_SIZE = 50
 NEWEST_FIRST = (("id", True),)
 
 
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- templates -----------------------------------------------------------------------------
 
 
 @login_required
 @require_GET
 def template_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "messaging.view_messagetemplate")
+    require_permission(request.user, "messaging.view_messagetemplate")
     templates = list(selectors.templates_visible_to(request.user))
     return render(
         request,
@@ -70,7 +59,7 @@ def _template_form_page(request: HttpRequest, template=None) -> HttpResponse:
                         actor=request.user, template=template, **form.cleaned_data
                     )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form_errors_add(form, exc)
             else:
                 messages.success(request, _("Template “%(name)s” saved.") % {"name": saved.name})
                 return redirect("messaging:template-edit", pk=saved.pk)
@@ -95,17 +84,17 @@ def _template_form_page(request: HttpRequest, template=None) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_create(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "messaging.add_messagetemplate")
+    require_permission(request.user, "messaging.add_messagetemplate")
     return _template_form_page(request)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "messaging.view_messagetemplate")
+    require_permission(request.user, "messaging.view_messagetemplate")
     template = get_object_or_404(selectors.templates_visible_to(request.user), pk=pk)
     if request.method == "POST":
-        _require(request.user, "messaging.change_messagetemplate")
+        require_permission(request.user, "messaging.change_messagetemplate")
     return _template_form_page(request, template)
 
 
@@ -130,7 +119,7 @@ def _preview(subject: str, body: str, language: str | None) -> dict:
 @require_POST
 def template_preview(request: HttpRequest) -> HttpResponse:
     """The preview beside the editor, redrawn (htmx) as the person types."""
-    _require(request.user, "messaging.view_messagetemplate")
+    require_permission(request.user, "messaging.view_messagetemplate")
     subject = request.POST.get("subject", "")[:1000]
     body = request.POST.get("body", "")[:100_000]
     language = request.POST.get("language")
@@ -148,16 +137,16 @@ def template_preview(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def suppression_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _require(user, "messaging.view_suppression")
+    require_permission(user, "messaging.view_suppression")
     form = SuppressionForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        _require(user, "messaging.add_suppression")
+        require_permission(user, "messaging.add_suppression")
         if form.is_valid():
             try:
                 services.suppression_add(actor=user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form_errors_add(form, exc)
             else:
                 messages.success(request, _("The address will receive no messages."))
                 return redirect("messaging:suppression-list")
@@ -187,7 +176,7 @@ def suppression_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def suppression_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "messaging.delete_suppression")
+    require_permission(request.user, "messaging.delete_suppression")
     suppression = get_object_or_404(selectors.suppressions_visible_to(request.user), pk=pk)
     try:
         services.suppression_remove(actor=request.user, suppression=suppression)
@@ -205,7 +194,7 @@ def suppression_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def message_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _require(user, "messaging.view_outboundmessage")
+    require_permission(user, "messaging.view_outboundmessage")
     form = MessageFilterForm(request.GET)
     qs = selectors.messages_visible_to(user)
     if form.is_valid() and form.cleaned_data["status"]:

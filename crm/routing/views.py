@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.keyset import keyset_page
+from crm.permissions import require_permission
 
 from . import selectors, services
 from .conditions import condition_text
@@ -22,15 +23,10 @@ from .kinds import ROUTING_KINDS
 LOG_PAGE = 50
 
 
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
 @login_required
 @require_GET
 def rule_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "routing.view_routingrule")
+    require_permission(request.user, "routing.view_routingrule")
     rules = list(selectors.rules_visible_to(request.user))
     for rule in rules:
         kind = ROUTING_KINDS.get(rule.kind)
@@ -82,13 +78,13 @@ def _rule_form(request: HttpRequest, rule=None) -> HttpResponse:
 
 @login_required
 def rule_create(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "routing.add_routingrule")
+    require_permission(request.user, "routing.add_routingrule")
     return _rule_form(request)
 
 
 @login_required
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "routing.change_routingrule")
+    require_permission(request.user, "routing.change_routingrule")
     rule = get_object_or_404(selectors.rules_visible_to(request.user), pk=pk)
     return _rule_form(request, rule)
 
@@ -96,7 +92,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "routing.delete_routingrule")
+    require_permission(request.user, "routing.delete_routingrule")
     rule = get_object_or_404(selectors.rules_visible_to(request.user), pk=pk)
     services.routing_rule_delete(actor=request.user, rule=rule)
     messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
@@ -115,7 +111,7 @@ def _item_url(kind, item_id: int) -> str:
 @login_required
 @require_GET
 def assignment_log(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "routing.view_assignment")
+    require_permission(request.user, "routing.view_assignment")
     rows, after = keyset_page(
         selectors.assignments_visible_to(request.user),
         (("id", True),),  # ids grow with time: newest first
@@ -132,7 +128,7 @@ def assignment_log(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile_list(request: HttpRequest) -> HttpResponse:
     """The people a head routes to, with their skills, territories and caps, each editable."""
-    _require(request.user, "routing.change_routingprofile")
+    require_permission(request.user, "routing.change_routingprofile")
     people = list(selectors.profiles_editable_by(request.user))
     errors: dict[int, ProfileForm] = {}
     if request.method == "POST":

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +19,7 @@ from contacts.selectors import contacts_visible_to
 from contacts.services import contacts_find
 from crm.http import client_ip
 from crm.keyset import keyset_page
+from crm.permissions import require_permission
 from crm.services import BulkReadRefused
 
 from ..forms_deals import SORTS, BoardFilterForm, ListFilterForm, MoveForm, QuickDealForm
@@ -39,11 +40,6 @@ def card_context() -> dict:
     }
 
 
-def require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
 def filter_form(request: HttpRequest, data: QueryDict | None = None, form_class=BoardFilterForm):
     return form_class(
         request.GET if data is None else data, owners=selectors.deal_owners_for(request.user)
@@ -53,7 +49,7 @@ def filter_form(request: HttpRequest, data: QueryDict | None = None, form_class=
 @login_required
 @require_GET
 def board_default(request: HttpRequest) -> HttpResponse:
-    require(request.user, "deals.view_deal")
+    require_permission(request.user, "deals.view_deal")
     pipeline = selectors.pipelines_active().first()
     if pipeline is None:
         return render(request, "deals/board/no_pipelines.html", {})
@@ -66,7 +62,7 @@ def board_default(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    require(user, "deals.view_deal")
+    require_permission(user, "deals.view_deal")
     pipeline = get_object_or_404(Pipeline, pk=pk)
     form = filter_form(request)
     condition = form.condition()
@@ -97,7 +93,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 def column_more(request: HttpRequest, pk: int, stage: int) -> HttpResponse:
     """The next cards of a column, for the "more" button (htmx appends them)."""
     user = request.user
-    require(user, "deals.view_deal")
+    require_permission(user, "deals.view_deal")
     stage = get_object_or_404(Stage, pk=stage, pipeline_id=pk)
     form = filter_form(request)
     condition = form.condition()
@@ -137,7 +133,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a deal to a stage: from a drag on the board (JSON back: the new totals of the
     columns, or the refusal with its message), the card's "Move to…" and the stage bar."""
     user = request.user
-    require(user, "deals.change_deal")
+    require_permission(user, "deals.change_deal")
     deal = get_object_or_404(selectors.deals_visible_to(user).select_related("pipeline"), pk=pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
     form = MoveForm(request.POST)
@@ -187,7 +183,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def deal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require(user, "deals.view_deal")
+    require_permission(user, "deals.view_deal")
     form = filter_form(request, form_class=ListFilterForm)
     condition = form.condition()
     rows, next_cursor = [], None
@@ -227,7 +223,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 def contact_suggest(request: HttpRequest) -> HttpResponse:
     """Clients matching what was typed in a deal's client box (names and companies only)."""
     user = request.user
-    require(user, "deals.add_deal")
+    require_permission(user, "deals.add_deal")
     query = (request.GET.get("contact_name") or request.GET.get("q") or "").strip()[:100]
     contacts = []
     if len(query) >= 2 and user.has_perm("contacts.view_contact"):
@@ -257,7 +253,7 @@ def visible_contact(user, pk):
 def quick_create(request: HttpRequest, pk: int) -> HttpResponse:
     """The quick create at the top of the board's first column: title, client, amount."""
     user = request.user
-    require(user, "deals.add_deal")
+    require_permission(user, "deals.add_deal")
     pipeline = get_object_or_404(selectors.pipelines_active(), pk=pk)
     form = QuickDealForm(request.POST)
     board_url = _safe_next(request, reverse("deals:board", args=[pipeline.pk]))

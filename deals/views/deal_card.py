@@ -16,8 +16,10 @@ from contacts import masking
 from contacts import selectors as contact_selectors
 from contacts.models import Tag
 from crm import services as crm_services
+from crm.forms import form_errors_add
 from crm.http import client_ip
 from crm.models import AccessLog, User
+from crm.permissions import require_permission
 from crm.quick_tasks import QuickTaskForm, quick_task_create, task_default_due
 
 from ..forms_deals import DealForm
@@ -25,7 +27,7 @@ from ..hooks import deal_card_blocks
 from ..models import Deal
 from ..selectors import deals as selectors
 from ..services import deals as services
-from .board import require, visible_contact
+from .board import visible_contact
 
 TIMELINE_SHOWN = 5
 
@@ -72,7 +74,7 @@ def _client_context(deal: Deal, user) -> dict:
 @require_GET
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    require(user, "deals.view_deal")
+    require_permission(user, "deals.view_deal")
     try:
         deal = selectors.deal_card(user, pk)
     except Deal.DoesNotExist:
@@ -97,11 +99,6 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "deals/deal/detail.html", context)
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    for key, errors in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
-
-
 def _tags_from(names: list[str]) -> list[Tag]:
     tags = []
     for name in names:
@@ -114,7 +111,7 @@ def _tags_from(names: list[str]) -> list[Tag]:
 @require_http_methods(["GET", "POST"])
 def deal_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    require(user, "deals.add_deal")
+    require_permission(user, "deals.add_deal")
     owners = selectors.deal_owners_for(user)
     pipelines = selectors.pipelines_active()
     initial = {"pipeline": request.GET.get("pipeline") or getattr(pipelines.first(), "pk", None)}
@@ -141,7 +138,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
             if form.tag_names():
                 services.deal_set_tags(actor=user, deal=deal, tags=_tags_from(form.tag_names()))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Deal “%(title)s” opened.") % {"title": deal.title})
             return redirect(deal)
@@ -153,7 +150,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    require(user, "deals.change_deal")
+    require_permission(user, "deals.change_deal")
     deal = get_object_or_404(
         selectors.deals_visible_to(user).select_related("contact", "pipeline"), pk=pk
     )
@@ -185,7 +182,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.deal_update(actor=user, deal=deal, **changes)
             services.deal_set_tags(actor=user, deal=deal, tags=_tags_from(form.tag_names()))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Deal saved."))
             return redirect(deal)
@@ -199,8 +196,8 @@ def deal_task_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A task about the deal from the card's quick form; with htmx the answer is the block
     again (the new task in it, or the form with its errors, 400)."""
     user = request.user
-    require(user, "deals.view_deal")
-    require(user, "crm.add_task")
+    require_permission(user, "deals.view_deal")
+    require_permission(user, "crm.add_task")
     deal = get_object_or_404(selectors.deals_visible_to(user), pk=pk)
     task, form = quick_task_create(request, deal)
     if task is not None:

@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crm.permissions import require_permission
+
 from ..forms_deals import LossReasonFormSet, PipelineForm, StageFormSet
 from ..models import LossReason, Pipeline
 from ..services import deals as services
-from .board import require
 
 SETTINGS = "deals.change_pipeline"
 
@@ -22,7 +23,7 @@ SETTINGS = "deals.change_pipeline"
 @login_required
 @require_GET
 def pipeline_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, SETTINGS)
+    require_permission(request.user, SETTINGS)
     pipelines = (
         Pipeline.objects.annotate(deal_count=Count("deals"))
         .prefetch_related("stages")
@@ -74,7 +75,7 @@ def _errors_into(exc: ValidationError, form, stages) -> None:
 @require_http_methods(["GET", "POST"])
 def pipeline_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Create a pipeline (no ``pk``) or change one with its stages, on one page."""
-    require(request.user, SETTINGS if pk else "deals.add_pipeline")
+    require_permission(request.user, SETTINGS if pk else "deals.add_pipeline")
     pipeline = get_object_or_404(Pipeline, pk=pk) if pk else None
     initial = (
         {
@@ -114,7 +115,7 @@ def pipeline_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def loss_reasons(request: HttpRequest) -> HttpResponse:
-    require(request.user, "deals.change_lossreason")
+    require_permission(request.user, "deals.change_lossreason")
     reasons = {r.pk: r for r in LossReason.objects.order_by("order", "name")}
     initial = [
         {"id": r.pk, "name": r.name, "order": r.order, "is_active": r.is_active}

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crm.forms import form_errors_add
+from crm.permissions import require_permission
+
 from ..forms_forecast import RepeatRuleForm
 from ..models import RepeatDealRule
 from ..services.repeat import repeat_rule_create, repeat_rule_update
 
 
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
 @login_required
 @require_GET
 def rule_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "deals.view_repeatdealrule")
+    require_permission(request.user, "deals.view_repeatdealrule")
     rules = (
         RepeatDealRule.objects.select_related("source_pipeline", "target_stage")
         .prefetch_related("products", "tags")
@@ -36,7 +34,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 def _rule_form(request: HttpRequest, rule: RepeatDealRule | None) -> HttpResponse:
     user = request.user
-    _require(user, "deals.change_repeatdealrule" if rule else "deals.add_repeatdealrule")
+    require_permission(user, "deals.change_repeatdealrule" if rule else "deals.add_repeatdealrule")
     status = 200
     if request.method == "POST":
         form = RepeatRuleForm(request.POST, instance=rule)
@@ -50,8 +48,7 @@ def _rule_form(request: HttpRequest, rule: RepeatDealRule | None) -> HttpRespons
                         actor=user, repeatdealrule=fresh, **form.service_data()
                     )
             except ValidationError as exc:
-                for key, errors in exc.message_dict.items():
-                    form.add_error(key if key in form.fields else None, errors)
+                form_errors_add(form, exc)
             else:
                 messages.success(request, _("Rule “%(name)s” saved.") % {"name": saved.name})
                 return redirect("deals:generator-list")
@@ -68,5 +65,5 @@ def rule_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "deals.change_repeatdealrule")
+    require_permission(request.user, "deals.change_repeatdealrule")
     return _rule_form(request, get_object_or_404(RepeatDealRule, pk=pk))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,18 +12,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ..forms_invoices import InvoiceFilterForm, PaymentForm, errors_into
+from crm.forms import form_errors_add
+from crm.permissions import require_permission
+
+from ..forms_invoices import InvoiceFilterForm, PaymentForm
 from ..models import Deal, Invoice
 from ..selectors.deals import deals_visible_to
 from ..selectors.invoices import invoice_card, invoice_list
 from ..services import invoices as services
 
 PAGE = 50
-
-
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
 
 
 def _invoice(user, pk: int) -> Invoice:
@@ -40,7 +38,7 @@ def _errors(exc: ValidationError) -> str:
 @login_required
 @require_GET
 def invoice_list_view(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "deals.view_invoice")
+    require_permission(request.user, "deals.view_invoice")
     form = InvoiceFilterForm(request.GET)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -68,7 +66,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "deals.view_invoice")
+    require_permission(request.user, "deals.view_invoice")
     invoice = _invoice(request.user, pk)
     return _detail(request, invoice)
 
@@ -91,7 +89,7 @@ def _detail(request, invoice: Invoice, *, payment_form=None, status: int = 200) 
 @login_required
 @require_GET
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "deals.view_invoice")
+    require_permission(request.user, "deals.view_invoice")
     invoice = _invoice(request.user, pk)
     response = HttpResponse(services.invoice_pdf(invoice), content_type="application/pdf")
     inline = "inline" if request.GET.get("inline") else "attachment"
@@ -106,7 +104,7 @@ def _deal_url(deal) -> str:
 @login_required
 @require_POST
 def invoice_create(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "deals.add_invoice")
+    require_permission(request.user, "deals.add_invoice")
     try:
         deal = deals_visible_to(request.user).get(pk=int(request.POST.get("deal", "")))
     except (ValueError, TypeError, Deal.DoesNotExist):
@@ -121,7 +119,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
 
 
 def _action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
-    _require(request.user, "deals.change_invoice")
+    require_permission(request.user, "deals.change_invoice")
     invoice = _invoice(request.user, pk)
     try:
         service(actor=request.user, invoice=invoice)
@@ -155,7 +153,7 @@ def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "deals.add_payment")
+    require_permission(request.user, "deals.add_payment")
     invoice = _invoice(request.user, pk)
     form = PaymentForm(request.POST)
     if form.is_valid():
@@ -164,5 +162,5 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Payment recorded."))
             return redirect(invoice)
         except ValidationError as exc:
-            errors_into(form, exc)
+            form_errors_add(form, exc)
     return _detail(request, invoice, payment_form=form, status=400)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,8 +19,10 @@ from django.views.decorators.http import require_POST
 
 from contacts.selectors import contacts_visible_to, masked_fields_for
 from contacts.validators import try_normalize_phone
+from crm.forms import form_errors_add
 from crm.keyset import keyset_page
 from crm.models import Role, User
+from crm.permissions import require_permission
 
 from .. import hooks
 from ..forms_leads import (
@@ -39,17 +41,6 @@ from ..selectors import leads as selectors
 from ..services import leads as services
 
 PAGE_SIZE = 50
-
-
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
-def _errors_into(form, exc: ValidationError) -> None:
-    """A service's errors on the form's fields (the rest at the top of the form)."""
-    for field, messages_ in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _owners_for_filter(user: User):
@@ -71,7 +62,7 @@ def _search(qs, query: str):
 
 @login_required
 def lead_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "deals.view_lead")
+    require_permission(request.user, "deals.view_lead")
     user = request.user
     form = LeadFilterForm(request.GET, owners=list(_owners_for_filter(user)))
     base = selectors.lead_list(user)
@@ -132,7 +123,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 
 def _card(request: HttpRequest, pk: int) -> Lead:
-    _require(request.user, "deals.view_lead")
+    require_permission(request.user, "deals.view_lead")
     try:
         return selectors.lead_card(request.user, pk)
     except Lead.DoesNotExist:
@@ -235,7 +226,7 @@ def lead_take(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lead_assign(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _card(request, pk)
-    _require(request.user, "deals.change_lead")
+    require_permission(request.user, "deals.change_lead")
     form = AssignForm(request.POST, owners=_assignable(request.user))
     if form.is_valid():
         try:
@@ -246,7 +237,7 @@ def lead_assign(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _errors_into(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("The lead is given to %(owner)s.") % {"owner": lead.owner})
             return redirect("deals:lead-detail", pk=lead.pk)
@@ -269,7 +260,7 @@ def lead_junk(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            _errors_into(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("The lead is in junk."))
             return redirect("deals:lead-detail", pk=lead.pk)
@@ -289,7 +280,7 @@ def lead_note_add(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, lead=lead, text=form.cleaned_data["body"]
             )
         except ValidationError as exc:
-            _errors_into(form, exc)
+            form_errors_add(form, exc)
         else:
             if request.htmx:
                 return render(
@@ -316,8 +307,8 @@ def lead_note_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _card(request, pk)
-    _require(request.user, "deals.change_lead")
-    _require(request.user, "deals.add_deal")
+    require_permission(request.user, "deals.change_lead")
+    require_permission(request.user, "deals.add_deal")
     if lead.status not in services.OPEN_STATUSES:
         messages.error(request, _("Only a new lead or one in work can be converted."))
         return redirect("deals:lead-detail", pk=lead.pk)
@@ -337,7 +328,7 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
                     create_company=data.get("create_company", False),
                 )
             except ValidationError as exc:
-                _errors_into(form, exc)
+                form_errors_add(form, exc)
             else:
                 messages.success(
                     request, _("The lead became the deal “%(deal)s”.") % {"deal": deal}
@@ -356,7 +347,7 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
 def lead_create(request: HttpRequest) -> HttpResponse:
     """A lead entered by hand. Operators (who create leads from calls but do not work them)
     get a confirmation and an empty form for the next call; others go to the lead's card."""
-    _require(request.user, "deals.add_lead")
+    require_permission(request.user, "deals.add_lead")
     form = LeadForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -368,7 +359,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
                     data=form.service_data(),
                 )
             except ValidationError as exc:
-                _errors_into(form, exc)
+                form_errors_add(form, exc)
             else:
                 if selectors.leads_visible_to(request.user).filter(pk=lead.pk).exists():
                     messages.success(request, _("The lead is saved."))
@@ -387,13 +378,13 @@ def lead_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def web_form_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "deals.view_webform")
+    require_permission(request.user, "deals.view_webform")
     forms_ = list(selectors.web_forms_visible_to(request.user))
     return render(request, "deals/leads/webform_list.html", {"web_forms": forms_})
 
 
 def _web_form(request: HttpRequest, pk: int) -> WebForm:
-    _require(request.user, "deals.view_webform")
+    require_permission(request.user, "deals.view_webform")
     return get_object_or_404(selectors.web_forms_visible_to(request.user), pk=pk)
 
 
@@ -435,7 +426,7 @@ def _web_form_save(request: HttpRequest, web_form: WebForm | None) -> HttpRespon
                 errors = exc.message_dict
                 if "allowed_origins" in errors:
                     errors["origins"] = errors.pop("allowed_origins")
-                _errors_into(form, ValidationError(errors))
+                form_errors_add(form, ValidationError(errors))
             else:
                 messages.success(request, _("The web form is saved."))
                 return redirect("deals:webform-detail", pk=web_form.pk)
@@ -450,11 +441,11 @@ def _web_form_save(request: HttpRequest, web_form: WebForm | None) -> HttpRespon
 
 @login_required
 def web_form_create(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "deals.add_webform")
+    require_permission(request.user, "deals.add_webform")
     return _web_form_save(request, None)
 
 
 @login_required
 def web_form_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "deals.change_webform")
+    require_permission(request.user, "deals.change_webform")
     return _web_form_save(request, _web_form(request, pk))

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ..forms_invoices import DealLineAddForm, DealLineEditForm, ProductForm, errors_into
+from crm.forms import form_errors_add
+from crm.permissions import require_permission
+
+from ..forms_invoices import DealLineAddForm, DealLineEditForm, ProductForm
 from ..invoice_registrations import lines_block_context
 from ..models import Deal, DealLine, Product
 from ..selectors.deals import deals_visible_to
@@ -22,15 +25,10 @@ from ..services import products as services
 PAGE = 50
 
 
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
 @login_required
 @require_GET
 def product_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "deals.view_product")
+    require_permission(request.user, "deals.view_product")
     query = request.GET.get("q", "").strip()[:100]
     show_all = request.GET.get("all") == "1"
     rows = products_catalog(request.user, query=query, active_only=not show_all)
@@ -43,7 +41,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 def _product_form(request: HttpRequest, product: Product | None) -> HttpResponse:
-    _require(request.user, "deals.change_product" if product else "deals.add_product")
+    require_permission(request.user, "deals.change_product" if product else "deals.add_product")
     form = ProductForm.for_product(product, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -59,7 +57,7 @@ def _product_form(request: HttpRequest, product: Product | None) -> HttpResponse
                     messages.success(request, _("Product saved."))
                 return redirect("deals:product-list")
             except ValidationError as exc:
-                errors_into(form, exc)
+                form_errors_add(form, exc)
         status = 400
     return render(
         request, "deals/products/form.html", {"form": form, "product": product}, status=status
@@ -73,7 +71,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "deals.change_product")
+    require_permission(request.user, "deals.change_product")
     return _product_form(request, get_object_or_404(Product, pk=pk))
 
 
@@ -99,7 +97,7 @@ def _lines_block(
 @login_required
 @require_POST
 def deal_line_add(request: HttpRequest, deal_pk: int) -> HttpResponse:
-    _require(request.user, "deals.add_dealline")
+    require_permission(request.user, "deals.add_dealline")
     deal = _visible_deal(request.user, deal_pk)
     form = DealLineAddForm(request.POST)
     if form.is_valid():
@@ -107,7 +105,7 @@ def deal_line_add(request: HttpRequest, deal_pk: int) -> HttpResponse:
             services.deal_line_add(actor=request.user, deal=deal, **form.cleaned_data)
             return _lines_block(request, deal)
         except ValidationError as exc:
-            errors_into(form, exc)
+            form_errors_add(form, exc)
     return _lines_block(request, deal, form=form, status=400)
 
 
@@ -121,7 +119,7 @@ def _visible_line(user, pk: int) -> DealLine:
 @login_required
 @require_POST
 def deal_line_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "deals.change_dealline")
+    require_permission(request.user, "deals.change_dealline")
     line = _visible_line(request.user, pk)
     form = DealLineEditForm(request.POST)
     error = None
@@ -139,7 +137,7 @@ def deal_line_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def deal_line_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "deals.delete_dealline")
+    require_permission(request.user, "deals.delete_dealline")
     line = _visible_line(request.user, pk)
     deal = line.deal
     services.deal_line_remove(actor=request.user, line=line)

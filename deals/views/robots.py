@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from crm.automation import selectors as automation_selectors
 from crm.automation import services as automation
 from crm.automation.models import AutomationRule
 from crm.automation.registry import AUTOMATION_ACTIONS, AUTOMATION_EVENTS
+from crm.permissions import require_permission
 
 from ..models import Pipeline
 from ..robots import KIND, deal_url
@@ -38,11 +39,6 @@ OPERATOR_LABELS = [
     ("empty", gettext_lazy("is empty")),
     ("not_empty", gettext_lazy("is not empty")),
 ]
-
-
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
 
 
 def _events():
@@ -286,7 +282,7 @@ def _board_context(pipeline: Pipeline) -> dict:
 
 @login_required
 def robots_default(request: HttpRequest) -> HttpResponse:
-    _require(request.user, "automation.view_automationrule")
+    require_permission(request.user, "automation.view_automationrule")
     pipeline = pipelines_active().first()
     if pipeline is None:
         return render(
@@ -297,7 +293,7 @@ def robots_default(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def robots(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "automation.view_automationrule")
+    require_permission(request.user, "automation.view_automationrule")
     pipeline = get_object_or_404(Pipeline, pk=pk)
     context = _board_context(pipeline)
     context["can_change"] = request.user.has_perm("automation.change_automationrule")
@@ -355,7 +351,7 @@ def _save(request, form: RobotForm, rule: AutomationRule | None) -> HttpResponse
 
 @login_required
 def robot_create(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "automation.add_automationrule")
+    require_permission(request.user, "automation.add_automationrule")
     pipeline = get_object_or_404(Pipeline, pk=pk)
     if request.method == "POST":
         return _save(request, RobotForm(pipeline=pipeline, data=request.POST), None)
@@ -375,7 +371,7 @@ def _rule_of_pipeline(pk: int) -> tuple[AutomationRule, Pipeline]:
 
 @login_required
 def robot_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "automation.change_automationrule")
+    require_permission(request.user, "automation.change_automationrule")
     rule, pipeline = _rule_of_pipeline(pk)
     if request.method == "POST":
         return _save(request, RobotForm(pipeline=pipeline, data=request.POST), rule)
@@ -385,7 +381,7 @@ def robot_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, "automation.change_automationrule")
+    require_permission(request.user, "automation.change_automationrule")
     rule, pipeline = _rule_of_pipeline(pk)
     automation.rule_set_active(actor=request.user, rule=rule, is_active=not rule.is_active)
     if request.htmx:
@@ -405,7 +401,7 @@ def robot_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """A failed run tried again from the deal card (the actions it did stay done)."""
-    _require(request.user, "automation.change_automationrule")
+    require_permission(request.user, "automation.change_automationrule")
     run = get_object_or_404(automation_selectors.runs_visible_to(request.user), pk=pk)
     try:
         automation.run_retry(actor=request.user, run=run)
